@@ -1,0 +1,1 @@
+"""Billing file formats: parsers and writers, pure (no database)."""

@@ -1,0 +1,1 @@
+"""File formats the receivables app reads and writes. Pure: no database."""

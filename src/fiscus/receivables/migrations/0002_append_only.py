@@ -1,0 +1,14 @@
+from django.db import migrations
+
+from fiscus.db import AppendOnly
+
+
+class Migration(migrations.Migration):
+    """Posted records are permanent: the database refuses UPDATE and DELETE."""
+
+    dependencies = [("receivables", "0001_initial")]
+
+    operations = [
+        AppendOnly("ReceivableEntry"),
+        AppendOnly("Application"),
+    ]

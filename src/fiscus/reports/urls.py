@@ -1,0 +1,9 @@
+from django.urls import path
+
+from fiscus.reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.report_index, name="index"),
+    path("aging/", views.aging_report, name="aging"),
+]

@@ -1,0 +1,1 @@
+from tests.audit.pages import client_for  # noqa: F401
