@@ -32,7 +32,7 @@ test-sqlite: install
 
 # PostgreSQL when it is reachable; under CI=true an unreachable PostgreSQL fails the run.
 test-postgres: install
-	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(FISCUS_TEST_DATABASE_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(FISCUS_TEST_DATABASE_URL)', dbname='postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  FISCUS_DATABASE_URL=$(FISCUS_TEST_DATABASE_URL) $(BIN)/pytest -n 2 -m "not browser" $(PYTEST_ARGS); \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL is not reachable at $(FISCUS_TEST_DATABASE_URL), and CI requires it."; exit 1; \
