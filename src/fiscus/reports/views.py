@@ -31,6 +31,30 @@ REPORTS = [
         "about": "Posted invoices and credit and debit memos in a date range, by department, "
         "charge code or customer, with totals by department and a grand total.",
     },
+    {
+        "url": "reports:cash_receipts",
+        "title": "Cash receipts journal",
+        "about": "Payments received in a date range, by department, method, cashier or customer, "
+        "with what is applied and unapplied and totals by method.",
+    },
+    {
+        "url": "reports:deposits",
+        "title": "Deposit report",
+        "about": "Deposits in a date range: control count and total against what each holds, "
+        "the difference, and the bank credit it was matched to.",
+    },
+    {
+        "url": "reports:daily_balancing",
+        "title": "Daily balancing",
+        "about": "Each day three ways (reported by departments, receipted, credited by the "
+        "bank), its variances, and who balanced it.",
+    },
+    {
+        "url": "reports:unapplied_cash",
+        "title": "Unapplied cash",
+        "about": "Every payment with money not applied as of any date, unidentified or on "
+        "account, with its age and the suggestion waiting for it.",
+    },
 ]
 
 
