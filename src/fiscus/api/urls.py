@@ -2,13 +2,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from fiscus.api import billing, views
+from fiscus.api import billing, cash, views
 
 router = SimpleRouter()
 router.register("customers", views.CustomerViewSet, basename="api-customer")
 router.register("items", views.ItemViewSet, basename="api-item")
 router.register("invoices", billing.InvoiceViewSet, basename="api-invoice")
 router.register("memos", billing.MemoViewSet, basename="api-memo")
+router.register("deposits", cash.DepositViewSet, basename="api-deposit")
+router.register("payments", cash.PaymentViewSet, basename="api-payment")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -21,5 +23,6 @@ urlpatterns = [
         name="api-import-opening-balances",
     ),
     path("billing/uploads/", billing.BillingUploadView.as_view(), name="api-billing-upload"),
+    path("bank-files/", cash.BankFileView.as_view(), name="api-bank-files"),
     path("", include(router.urls)),
 ]
