@@ -339,9 +339,10 @@ class _Reader:
                 keys.append(transaction.bank_reference)
         for status, count in skipped.items():
             what = {"PDNG": "pending", "INFO": "for information"}.get(status, status)
+            entries_were = "entry was" if count == 1 else "entries were"
             statement.notes.append(
-                f"{count} {'entry' if count == 1 else 'entries'} marked {status} ({what}) "
-                "were left out: only booked entries are lines."
+                f"{count} {entries_were} left out as {status} ({what}): only booked entries are "
+                "lines."
             )
         period = node.child("FrToDt")
         statement.start = _date(period.child("FrDtTm") if period else None, "FrToDt")

@@ -627,9 +627,10 @@ def _csv_payment(
             )
     if paid_rows and unpaid_rows:
         raise FormatError(
-            f"rows {', '.join(map(str, paid_rows))} of check {agreed.get('check number', item)} "
-            f"give an amount paid and rows {', '.join(map(str, unpaid_rows))} do not; give one "
-            "on every row of the check or on none.",
+            f"{_rows_text(paid_rows).lower()} of check {agreed.get('check number', item)} "
+            f"{'gives' if len(paid_rows) == 1 else 'give'} an amount paid and "
+            f"{_rows_text(unpaid_rows).lower()} {'does' if len(unpaid_rows) == 1 else 'do'} "
+            "not; give one on every row of the check or on none.",
             line=unpaid_rows[0],
             field="amount paid",
             where="Row",
@@ -661,7 +662,7 @@ def _csv_payment(
 
 def parse_lockbox(data: bytes, file_name: str) -> LockboxFile:
     """Read a lockbox deposit: a BAI lockbox transmission or our CSV layout."""
-    name = file_name or "the file"
+    name = f"The file {file_name}" if file_name else "The file"
     if not data.strip():
         raise FormatError(f"{name} is empty.")
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")

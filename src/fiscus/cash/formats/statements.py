@@ -197,7 +197,7 @@ def parse_statement(
     """
     from fiscus.cash.formats import bai2, camt, csvmap, lockbox, ofx
 
-    name = file_name or "the file"
+    name = f"The file {file_name}" if file_name else "The file"
     if not data.strip():
         raise FormatError(f"{name} is empty.")
     head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
