@@ -327,3 +327,18 @@ def test_another_iso_message_is_refused_by_name(external: Path) -> None:
         "Line 2: the file is an ISO 20022 camt.052 message, not a bank statement (camt.053) or "
         "debit/credit notification (camt.054)."
     )
+
+
+def test_a_previous_closing_balance_serves_as_the_opening(external: Path) -> None:
+    data = read(external, "camt053.v2.multi.statement").replace(b"<Cd>OPBD</Cd>", b"<Cd>PRCD</Cd>")
+
+    first, second = parse_camt(data)
+
+    assert (first.opening, second.opening) == (Decimal("18.15"), Decimal("27.00"))
+    assert first.problems == second.problems == []
+
+
+def test_a_statement_without_a_period_takes_its_dates_from_its_lines(external: Path) -> None:
+    _first, second = parse_camt(read(external, "camt053.v2.multi.statement"))
+
+    assert (second.start, second.end) == (date(2014, 12, 31), date(2014, 12, 31))

@@ -121,9 +121,9 @@ def _records(text: str) -> tuple[list[_Record], int]:
         if not line:
             continue
         last_line = number
-        cuts = [m.start() + 1 for m in _NEXT_RECORD.finditer(line)]
-        starts = [0, *(m.end() for m in _NEXT_RECORD.finditer(line))]
-        ends = [*cuts, len(line)]
+        splits = list(_NEXT_RECORD.finditer(line))
+        starts = [0, *(m.end() for m in splits)]
+        ends = [*(m.start() + 1 for m in splits), len(line)]  # each keeps its "/"
         for start, end in zip(starts, ends, strict=True):
             segment = line[start:end].rstrip()
             terminated = segment.endswith("/")

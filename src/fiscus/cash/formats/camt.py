@@ -50,7 +50,7 @@ CLOSING_CODES = ("CLBD",)
 NOT_PROVIDED = "NOTPROVIDED"
 
 
-@dataclass
+@dataclass(slots=True)
 class Element:
     """An XML element by its local name, with the line its start tag is on."""
 
@@ -104,30 +104,28 @@ def read_xml(data: bytes) -> tuple[Element, str]:
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
     parser.ExternalEntityRefHandler = _refuse_dtd  # type: ignore[assignment]
+    parser.buffer_text = True  # one call per run of text, not one per line of it
+    parser.buffer_size = 1 << 16
     stack: list[Element] = []
     root: list[Element] = []
-    texts: list[list[str]] = []
     namespaces: list[str] = []
 
     def start(name: str, attrs: dict[str, str]) -> None:
         namespace, _, local = name.rpartition("}")
-        if not stack:
-            namespaces.append(namespace)
-        element = Element(local, parser.CurrentLineNumber, dict(attrs))
+        element = Element(local, parser.CurrentLineNumber, attrs)
         if stack:
             stack[-1].children.append(element)
         else:
+            namespaces.append(namespace)
             root.append(element)
         stack.append(element)
-        texts.append([])
 
     def end(_name: str) -> None:
-        element = stack.pop()
-        element.text = "".join(texts.pop())
+        stack.pop()
 
     def characters(text: str) -> None:
-        if texts:
-            texts[-1].append(text)
+        if stack:
+            stack[-1].text += text
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
@@ -326,7 +324,6 @@ class _Reader:
             statement.notes.append(
                 "A camt.054 debit/credit notification: it lists entries but no balances."
             )
-        self.balances(statement, balances, node.tag)
         keys: list[str] = []
         skipped: dict[str, int] = {}
         for entry in entries:
@@ -352,6 +349,7 @@ class _Reader:
             statement.start = min(booked)
         if statement.end is None and booked:
             statement.end = max(booked)
+        self.balances(statement, balances, node.tag)  # their dates, when there is nothing else
         self.summary(statement, node, entries)
         return finish(statement, keys, self.seen)
 

@@ -318,7 +318,7 @@ def _labelled_balance(rows: list[_Row], label: str, mapping: CsvMapping) -> Deci
         filled = [i for i, c in enumerate(cells) if c]
         if not filled or cells[filled[0]].rstrip(":").strip().lower() != wanted:
             continue
-        after = [i for i in filled[1:]]
+        after = filled[1:]
         if not after:
             raise FormatError(
                 f'the line "{label}" has no amount after it.', line=row.line, where="Row"
