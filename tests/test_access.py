@@ -89,7 +89,7 @@ def world(city: City, settings: Any, tmp_path: Any) -> dict[str, Any]:
     billing = _billing_world(city, who)
     return {
         "customer": who,
-        "by_route": {},
+        "by_route": _cash_world(city, who, item),
         "by_param": {
             "number": who.number,
             "customer": who.number,
@@ -176,6 +176,68 @@ def _billing_world(city: City, who: Any) -> dict[str, Any]:
         "reason": "BILLERR",
         "schedule": schedule.pk,
         "run": run.pk,
+    }
+
+
+def _cash_world(city: City, who: Any, item: Any) -> dict[str, dict[str, Any]]:
+    """An open and a closed deposit in Parks, a payment with a suggestion, a bank statement:
+    the arguments of every cash route that takes one, by route name."""
+    from decimal import Decimal
+
+    from fiscus.cash import services as cash
+    from fiscus.cash.models import BankLine, BankStatement, Match
+    from fiscus.receivables.models import ImportBatch
+
+    clerk = city.clerk
+    on = date(2026, 3, 10)
+    closed = cash.open_deposit(department=city.parks, on=on, by=clerk)
+    pay = cash.record_payment(
+        closed,
+        cash.PaymentInput(Decimal("25.00"), "check", on, customer=who, check_number="101"),
+        by=clerk,
+    )
+    cash.close_deposit(closed, by=clerk)
+    still_open = cash.open_deposit(department=city.parks, on=on, by=clerk)
+    match = Match.objects.create(
+        payment=pay,
+        customer=who,
+        allocations=[{"item": str(item.pk), "number": item.number, "amount": "25.00"}],
+        rule="amount_one",
+        confidence=Decimal("0.50"),
+        reason="The amount equals one open invoice.",
+        status=Match.Status.SUGGESTED,
+    )
+    batch = ImportBatch.objects.create(
+        kind="bank_statement",
+        file_name="s.bai",
+        file_hash="0" * 64,
+        rows=1,
+        total=Decimal("25.00"),
+        imported_by=clerk,
+    )
+    statement = BankStatement.objects.create(
+        import_batch=batch, account_number="12345", format="bai2", start_date=on, end_date=on
+    )
+    BankLine.objects.create(
+        statement=statement, line=3, booked=on, amount=Decimal("25.00"), identity="x" * 64
+    )
+    day = {"day": on.isoformat()}
+    return {
+        "cash:deposit": {"pk": closed.pk},
+        "cash:deposit_close": {"pk": still_open.pk},
+        "cash:entry": {"pk": still_open.pk},
+        "cash:slip": {"pk": closed.pk},
+        "cash:payment": {"pk": pay.pk},
+        "cash:payment_apply": {"pk": pay.pk},
+        "cash:payment_identify": {"pk": pay.pk},
+        "cash:receipt": {"pk": pay.pk},
+        "cash:take": {"pk": match.pk},
+        "cash:dismiss": {"pk": match.pk},
+        "cash:statement": {"pk": statement.pk},
+        "cash:upload_template": {"ext": "csv"},
+        "cash:balancing_day": day,
+        "cash:balancing_report": day,
+        "cash:balancing_balance": day,
     }
 
 

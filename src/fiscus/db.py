@@ -105,6 +105,30 @@ def insert_rows(
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", prepared)
 
 
+def int_array(values: Iterable[int]) -> str:
+    """Integers as one PostgreSQL array literal ("{1,2,3}"), for a `%s::bigint[]` parameter.
+
+    psycopg adapts a Python list element by element in Python; at thousands of ids that took
+    longer than the query itself. `int()` keeps anything but whole numbers out of the text.
+    """
+    return "{" + ",".join(map(str, map(int, values))) + "}"
+
+
+def text_array(values: Iterable[str | None]) -> str:
+    """Strings as one PostgreSQL array literal, for a `%s::text[]` parameter: each element
+    double-quoted with its backslashes and quotes escaped, None as NULL (see int_array)."""
+    return (
+        "{"
+        + ",".join(
+            "NULL"
+            if v is None
+            else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for v in values
+        )
+        + "}"
+    )
+
+
 def as_saved(
     model: type[M], values: Mapping[str, Any], related: Mapping[str, Any] | None = None
 ) -> M:
@@ -197,3 +221,43 @@ class AppendOnly(Operation):
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return (self.__class__.__qualname__, [], {"model_name": self.model_name})
+
+
+def no_delete_sql(vendor: str, table: str) -> list[str]:
+    """SQL that makes `table` refuse DELETE (its rows may change state, never disappear)."""
+    if vendor == "postgresql":
+        return [
+            _PG_FUNCTION,
+            f'CREATE TRIGGER "{table}_no_delete" BEFORE DELETE ON "{table}" '
+            "FOR EACH ROW EXECUTE FUNCTION fiscus_refuse_change();",
+        ]
+    if vendor == "sqlite":
+        return [
+            f'CREATE TRIGGER "{table}_no_delete" BEFORE DELETE ON "{table}" BEGIN '
+            f"SELECT RAISE(ABORT, 'Fiscus: DELETE on {table} is refused: financial records are "
+            "never deleted'); END;",
+        ]
+    raise NotImplementedError(f"No delete triggers for {vendor}.")
+
+
+class NoDelete(AppendOnly):
+    """Migration operation: database triggers refuse DELETE on a model's table."""
+
+    def database_forwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        table = self._table(app_label, to_state)
+        for sql in no_delete_sql(schema_editor.connection.vendor, table):
+            schema_editor.execute(sql, None)
+
+    def database_backwards(
+        self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any
+    ) -> None:
+        table = self._table(app_label, from_state)
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f'DROP TRIGGER IF EXISTS "{table}_no_delete" ON "{table}";')
+        else:
+            schema_editor.execute(f'DROP TRIGGER IF EXISTS "{table}_no_delete";')
+
+    def describe(self) -> str:
+        return f"Refuse DELETE on {self.model_name}"

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "fiscus.customers",
     "fiscus.billing",
     "fiscus.receivables",
+    "fiscus.cash",
     "fiscus.reports",
     "fiscus.web",
     "fiscus.api",

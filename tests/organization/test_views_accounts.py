@@ -49,7 +49,7 @@ def test_roles_no_account_holds_are_shown_as_a_warning(city, supervisor, client_
 def test_the_chart_of_accounts_filters_by_type(city, auditor, client_for):  # noqa: F811
     response = client_for(auditor).get("/organization/accounts/?type=liability")
     codes = [a.code for a in response.context["table"].data]
-    assert codes == ["2010", "2100"]
+    assert codes == ["2010", "2050", "2100"]
 
 
 def test_a_technician_may_not_add_an_account(city, technician, client_for):  # noqa: F811

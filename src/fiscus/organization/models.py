@@ -96,6 +96,7 @@ class AccountRole(models.TextChoices):
     OPENING_BALANCE = "opening_balance", "Opening balance (conversion)"
     DUE_FROM = "due_from", "Due from other funds"
     DUE_TO = "due_to", "Due to other funds"
+    UNIDENTIFIED = "unidentified", "Unidentified receipts"
 
 
 class Account(models.Model):

@@ -64,6 +64,14 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "billing.recurring": frozenset({T, S, X}),
     "billing.finance_charges": frozenset({T, S, X}),
     "billing.setup": frozenset({S, X}),
+    # cash (issue 4)
+    "cash.view": frozenset({T, S, C, B, L, A, X}),
+    "cash.receive": frozenset({T, S, C, X}),
+    "cash.apply": frozenset({T, S, X}),
+    "cash.deposit": frozenset({T, S, C, X}),
+    "cash.bank_import": frozenset({T, S, X}),
+    "cash.balance": frozenset({S, X}),
+    "cash.setup": frozenset({S, X}),
 }
 
 

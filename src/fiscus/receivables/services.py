@@ -207,10 +207,9 @@ def write_entries(
             .filter(pk__in=per_item)
             .values_list("pk", "open_amount")
         )
-        for item_id, delta in per_item.items():
-            Item.objects.filter(pk=item_id).update(
-                open_amount=money.cents(current[item_id] + delta)
-            )
+        _set_open_amounts(
+            {item_id: money.cents(current[item_id] + delta) for item_id, delta in per_item.items()}
+        )
         # Keep the callers' copies in step, so `application.debit_item.open_amount` is true.
         seen: set[int] = set()
         for item, *_ in rows:
@@ -225,6 +224,25 @@ def write_entries(
         )
         for row, (item, *_, je) in zip(written, rows, strict=True)
     ]
+
+
+def _set_open_amounts(values: dict[int, Decimal]) -> None:
+    """Write each item's new open amount: one statement on PostgreSQL, however many items."""
+    if not values:
+        return
+    table = connection.ops.quote_name(Item._meta.db_table)
+    with connection.cursor() as cursor:
+        if db.is_postgres():
+            cursor.execute(
+                f"UPDATE {table} AS i SET open_amount = v.amount FROM "
+                "unnest(%s::bigint[], %s::numeric[]) AS v(id, amount) WHERE i.id = v.id",
+                [list(values), list(values.values())],
+            )
+            return
+        cursor.executemany(
+            f"UPDATE {table} SET open_amount = %s WHERE id = %s",
+            [(str(amount), item_id) for item_id, amount in values.items()],
+        )
 
 
 def _append(
@@ -528,7 +546,211 @@ def _room_from(credit_item: Item, debit_item: Item, on: date) -> tuple[Decimal, 
     return rooms[0], rooms[1]
 
 
+@dataclass(frozen=True)
+class ApplySpec:
+    """Apply `amount` of a payment or credit to an invoice (or other debit item)."""
+
+    credit: Item
+    debit: Item
+    amount: Decimal
+    note: str = ""
+
+
+def _check_application(
+    spec: ApplySpec,
+    credit_item: Item,
+    debit_item: Item,
+    amount: Decimal,
+    credit_left: Decimal,
+    debit_left: Decimal,
+    on: date,
+) -> None:
+    """Refuse an application that would break an item; `*_left` is what this batch left."""
+    if amount <= 0:
+        raise ReceivableError("The amount to apply must be more than zero.")
+    if not credit_item.is_credit:
+        raise ReceivableError(f"{credit_item.number} is not a payment or credit.")
+    if debit_item.is_credit:
+        raise ReceivableError(f"{debit_item.number} is not an amount owed.")
+    if credit_item.customer_id != debit_item.customer_id:
+        raise ReceivableError(
+            f"{credit_item.number} and {debit_item.number} belong to different customers."
+        )
+    if amount > credit_left:
+        raise ReceivableError(
+            f"{credit_item.number} has only {money.fmt(credit_left)} left to apply."
+        )
+    if amount > debit_left:
+        raise ReceivableError(f"{debit_item.number} owes only {money.fmt(debit_left)}.")
+    if on < max(credit_item.posted_on, debit_item.posted_on):
+        raise ReceivableError(
+            f"An application cannot be dated before both items were posted "
+            f"({max(credit_item.posted_on, debit_item.posted_on):%m/%d/%Y})."
+        )
+
+
+APPLICATION_COLUMNS = (
+    "id",
+    "credit_item_id",
+    "debit_item_id",
+    "amount",
+    "effective_date",
+    "reverses_id",
+    "journal_entry_id",
+    "applied_by_id",
+    "applied_at",
+    "note",
+)
+
+
 @transaction.atomic
+def apply_many(specs: Sequence[ApplySpec], *, on: date, by: AbstractBaseUser) -> list[Application]:
+    """Apply payments and credits to debit items, in bulk, in one transaction.
+
+    Every item is locked first (in id order, so two runs never deadlock); each application is
+    checked against what the ones before it in the batch left, so a payment is never applied
+    beyond its amount nor an invoice below zero. Across funds the interfund entry posts too.
+    """
+    if not specs:
+        return []
+    ids = sorted({s.credit.pk for s in specs} | {s.debit.pk for s in specs})
+    locked = {
+        it.pk: it for it in Item.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+    # Items changed after `on` (a backdated application): the room rule of _room_from applies.
+    later = set(
+        ReceivableEntry.objects.filter(item_id__in=ids, effective_date__gt=on)
+        .values_list("item_id", flat=True)
+        .distinct()
+    )
+    left = {pk: abs(it.open_amount) for pk, it in locked.items()}
+    room: dict[int, Decimal] = {}
+    amounts = []
+    for spec in specs:
+        credit_item, debit_item = locked[spec.credit.pk], locked[spec.debit.pk]
+        amount = money.cents(spec.amount)
+        _check_application(
+            spec,
+            credit_item,
+            debit_item,
+            amount,
+            left[credit_item.pk],
+            left[debit_item.pk],
+            on,
+        )
+        # Applied on a past date, the amount must also fit at that date and at every later
+        # change: otherwise a credit reapplied before a later reversal is applied twice in
+        # between, and an invoice's open amount as of those dates drops below zero.
+        if credit_item.pk in later or debit_item.pk in later:
+            for pk in (credit_item.pk, debit_item.pk):
+                if pk not in room:
+                    room[pk] = _room_from(credit_item, debit_item, on)[
+                        0 if pk == credit_item.pk else 1
+                    ]
+            if amount > room[credit_item.pk]:
+                raise ReceivableError(
+                    f"{credit_item.number} has only {money.fmt(room[credit_item.pk])} left to "
+                    f"apply on {on:%m/%d/%Y}, counting what was applied and reversed after "
+                    "that date."
+                )
+            if amount > room[debit_item.pk]:
+                raise ReceivableError(
+                    f"{debit_item.number} owed only {money.fmt(room[debit_item.pk])} on "
+                    f"{on:%m/%d/%Y}, counting what was applied and reversed after that date."
+                )
+            room[credit_item.pk] -= amount
+            room[debit_item.pk] -= amount
+        left[credit_item.pk] -= amount
+        left[debit_item.pk] -= amount
+        amounts.append(amount)
+    period_for(on)
+    interfund = [
+        (n, spec)
+        for n, spec in enumerate(specs)
+        if locked[spec.credit.pk].fund_id != locked[spec.debit.pk].fund_id
+    ]
+    journal: dict[int, JournalEntry] = {}
+    if interfund:
+        entries = post_entries(
+            [
+                EntrySpec(
+                    on=on,
+                    memo=f"Interfund: {spec.credit.number} to {spec.debit.number}",
+                    lines=_interfund_lines(
+                        locked[spec.credit.pk], locked[spec.debit.pk], amounts[n]
+                    ),
+                    source="application",
+                )
+                for n, spec in interfund
+            ],
+            by=by,
+        )
+        journal = {n: je for (n, _), je in zip(interfund, entries, strict=True)}
+    now = timezone.now()
+    app_ids = db.allocate_ids(Application, len(specs))
+    rows = [
+        (
+            app_id,
+            spec.credit.pk,
+            spec.debit.pk,
+            amount,
+            on,
+            None,
+            journal[n].pk if n in journal else None,
+            by.pk,
+            now,
+            spec.note[:200],
+        )
+        for n, (spec, amount, app_id) in enumerate(zip(specs, amounts, app_ids, strict=True))
+    ]
+    db.insert_rows(Application, APPLICATION_COLUMNS, rows)
+    applications = [
+        db.as_saved(
+            Application,
+            dict(zip(APPLICATION_COLUMNS, row, strict=True)),
+            {
+                "credit_item": locked[spec.credit.pk],
+                "debit_item": locked[spec.debit.pk],
+                "journal_entry": journal.get(n),
+                "applied_by": by,
+            },
+        )
+        for n, (spec, row) in enumerate(zip(specs, rows, strict=True))
+    ]
+    entries_rows: list[tuple[Item, Decimal, str, str, date, JournalEntry | None]] = []
+    for n, (app, amount) in enumerate(zip(applications, amounts, strict=True)):
+        ref = f"APP-{app.pk}"
+        je = journal.get(n)
+        entries_rows.append((locked[app.credit_item_id], amount, "application", ref, on, je))
+        entries_rows.append((locked[app.debit_item_id], -amount, "application", ref, on, je))
+    write_entries(entries_rows, by=by)
+    # the callers' copies in step with the database
+    for spec in specs:
+        for mine, fresh in (
+            (spec.credit, locked[spec.credit.pk]),
+            (spec.debit, locked[spec.debit.pk]),
+        ):
+            mine.open_amount = fresh.open_amount
+    from fiscus.audit.services import record_many
+
+    record_many(
+        "credit.applied",
+        [
+            (
+                app,
+                {
+                    "amount": amount,
+                    "credit": locked[app.credit_item_id].number,
+                    "debit": locked[app.debit_item_id].number,
+                },
+            )
+            for app, amount in zip(applications, amounts, strict=True)
+        ],
+        by=by,
+    )
+    return applications
+
+
 def apply_credit(
     credit_item: Item,
     debit_item: Item,
@@ -542,84 +764,7 @@ def apply_credit(
 
     Both open amounts move toward zero by `amount`. Across funds the interfund entry posts too.
     """
-    credit_item, debit_item = lock(credit_item), lock(debit_item)
-    amount = money.cents(amount)
-    if amount <= 0:
-        raise ReceivableError("The amount to apply must be more than zero.")
-    if not credit_item.is_credit:
-        raise ReceivableError(f"{credit_item.number} is not a payment or credit.")
-    if debit_item.is_credit:
-        raise ReceivableError(f"{debit_item.number} is not an amount owed.")
-    if credit_item.customer_id != debit_item.customer_id:
-        raise ReceivableError(
-            f"{credit_item.number} and {debit_item.number} belong to different customers."
-        )
-    if amount > -credit_item.open_amount:
-        raise ReceivableError(
-            f"{credit_item.number} has only {money.fmt(-credit_item.open_amount)} left to apply."
-        )
-    if amount > debit_item.open_amount:
-        raise ReceivableError(f"{debit_item.number} owes only {money.fmt(debit_item.open_amount)}.")
-    if on < max(credit_item.posted_on, debit_item.posted_on):
-        raise ReceivableError(
-            f"An application cannot be dated before both items were posted "
-            f"({max(credit_item.posted_on, debit_item.posted_on):%m/%d/%Y})."
-        )
-    # Applied on a past date, the amount must also fit at that date and at every later change:
-    # otherwise a credit reapplied before a later reversal is applied twice in between, and
-    # an invoice's open amount as of those dates drops below zero.
-    credit_room, debit_room = _room_from(credit_item, debit_item, on)
-    if amount > credit_room:
-        raise ReceivableError(
-            f"{credit_item.number} has only {money.fmt(credit_room)} left to apply on "
-            f"{on:%m/%d/%Y}, counting what was applied and reversed after that date."
-        )
-    if amount > debit_room:
-        raise ReceivableError(
-            f"{debit_item.number} owed only {money.fmt(debit_room)} on {on:%m/%d/%Y}, "
-            f"counting what was applied and reversed after that date."
-        )
-    period_for(on)
-    je = None
-    if credit_item.fund_id != debit_item.fund_id:
-        je = post_entries(
-            [
-                EntrySpec(
-                    on=on,
-                    memo=f"Interfund: {credit_item.number} to {debit_item.number}",
-                    lines=_interfund_lines(credit_item, debit_item, amount),
-                    source="application",
-                )
-            ],
-            by=by,
-        )[0]
-    application = Application.objects.create(
-        credit_item=credit_item,
-        debit_item=debit_item,
-        amount=amount,
-        effective_date=on,
-        journal_entry=je,
-        applied_by=by,  # type: ignore[misc]
-        applied_at=timezone.now(),
-        note=note[:200],
-    )
-    ref = f"APP-{application.pk}"
-    write_entries(
-        [
-            (credit_item, amount, "application", ref, on, je),
-            (debit_item, -amount, "application", ref, on, je),
-        ],
-        by=by,
-    )
-    audit.record(
-        "credit.applied",
-        application,
-        by=by,
-        amount=amount,
-        credit=credit_item.number,
-        debit=debit_item.number,
-    )
-    return application
+    return apply_many([ApplySpec(credit_item, debit_item, amount, note)], on=on, by=by)[0]
 
 
 @transaction.atomic

@@ -20,8 +20,14 @@ def fiscus(request: HttpRequest) -> dict[str, Any]:
         from fiscus.billing.models import Invoice
 
         review_queue = Invoice.objects.filter(status=Invoice.Status.SUBMITTED).count()
+    unapplied_count = 0
+    if can(user, "cash.apply"):
+        from fiscus.cash.queries import unapplied_cash
+
+        unapplied_count = unapplied_cash(user).count()
     return {
         "review_queue": review_queue,
+        "unapplied_count": unapplied_count,
         "agency": agency(),
         # templates ask {% if can.customers__edit %} for "customers.edit"
         "can": {cap.replace(".", "__"): can(user, cap) for cap in CAPABILITIES},
