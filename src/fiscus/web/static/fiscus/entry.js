@@ -446,6 +446,10 @@
       if (e.key === "Escape") { closeList(row); return; }
       if (e.key === "Enter") {
         e.preventDefault();
+        if (target.value.trim() && !s.picked && s.resultsFor === target.value && !s.results.length) {
+          note(row, "customer", `No customer or open invoice matches “${target.value}”.`);
+          return;  // nothing to pick: stay and correct it
+        }
         if (target.value.trim() && !s.picked) resolve(row, true);
         moveNext(row, target);
         return;
