@@ -5,6 +5,8 @@ fiscus serve [--bind 127.0.0.1:8000] serve the web app with gunicorn
 fiscus worker                        run background tasks (the django-tasks database worker)
 fiscus import opening-balances FILE  import customers' open items from .csv or .xlsx
 fiscus audit verify                  check the hash chains of both ledgers
+fiscus cash import-bank FILE         import a bank statement (BAI2, camt, OFX, CSV mapping)
+fiscus cash import-lockbox FILE      import a lockbox file and apply its checks
 fiscus <django command> ...          migrate, createsuperuser, shell, ...
 """
 
@@ -18,6 +20,8 @@ SUBCOMMANDS = {
     ("audit", "verify"): "audit_verify",
     ("billing", "recurring-run"): "billing_recurring_run",
     ("billing", "finance-charges"): "billing_finance_charges",
+    ("cash", "import-bank"): "cash_import_bank",
+    ("cash", "import-lockbox"): "cash_import_lockbox",
 }
 
 

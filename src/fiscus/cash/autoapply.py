@@ -126,18 +126,25 @@ def receive_and_apply(
     remittance_lines: Sequence[Sequence[Any]] | None = None,
     import_batch: Any = None,
     book: matching.Book | None = None,
+    remittances: Sequence[matching.Remittance] | None = None,
 ) -> AutoResult:
-    """Record payments into `deposit` and apply each one the matcher is sure of."""
+    """Record payments into `deposit` and apply each one the matcher is sure of.
+
+    `remittances` (one per input) gives what the file said when it says more than a payment
+    holds (a customer number in the remittance, say); by default each is read off its input.
+    """
     threshold = cash_settings().auto_apply_threshold
     book = book or build_book()
     lines = remittance_lines or [()] * len(inputs)
+    if remittances is None:
+        remittances = [remittance_of(p, ln) for p, ln in zip(inputs, lines, strict=True)]
     proposals = []
-    customers_by_id: dict[int, Customer] = {}
     wanted: set[int] = set()
-    for p, rem_lines in zip(inputs, lines, strict=True):
-        proposal = book.match(remittance_of(p, rem_lines))
+    for p, remittance in zip(inputs, remittances, strict=True):
+        proposal = book.match(remittance)
         proposals.append(proposal)
-        if proposal.customer_id is not None and proposal.confidence >= threshold:
+        mine = p.customer is None or p.customer.pk == proposal.customer_id
+        if proposal.applies(threshold) and mine:
             book.take(proposal)
             wanted.add(proposal.customer_id)
     customers_by_id = {c.pk: c for c in Customer.objects.filter(pk__in=wanted)}

@@ -328,7 +328,7 @@ def import_lockbox(
     received = receive_and_apply(
         deposit, inputs, by=by, source="lockbox", remittance_lines=lines, import_batch=batch
     )
-    close_deposit(deposit, by=by)
+    deposit = close_deposit(deposit, by=by)
     audit.record(
         "lockbox.imported",
         batch,

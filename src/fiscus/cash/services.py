@@ -280,9 +280,8 @@ def record_payments(
         for n, p in enumerate(inputs, 1)
     ]
     on = deposit.deposit_date
-    for p in inputs:
-        period_for(p.received_on)
-    period_for(on)
+    for day in {p.received_on for p in inputs} | {on}:
+        period_for(day)
     undeposited = account(Account.Role.UNDEPOSITED_CASH)
     known = [n for n, p in enumerate(inputs) if p.customer is not None]
     unknown = [n for n, p in enumerate(inputs) if p.customer is None]
@@ -301,31 +300,39 @@ def record_payments(
         )
         for n in known
     ]
-    items = post_items(specs, on=on, by=by, source="payment", memo=f"Deposit {deposit.number}")
+    # A batch posts one journal entry for the deposit (its lines netted by account), as a
+    # bank deposit is one entry; a single payment posts its own.
+    items = post_items(
+        specs,
+        on=on,
+        by=by,
+        source="payment",
+        memo=f"Deposit {deposit.number}",
+        summarize=len(specs) > 1,
+    )
     item_of = dict(zip(known, items, strict=True))
     numbers_of: dict[int, str] = {n: item_of[n].number for n in known}
     entries: dict[int, Any] = {n: item_of[n].journal_entry for n in known}
     if unknown:
         unidentified = account(Account.Role.UNIDENTIFIED)
         numbers = next_numbers("PMT", on, len(unknown))
-        jes = post_entries(
+        held = money.cents(sum((amounts[n] for n in unknown), money.ZERO))
+        label = numbers[0] if len(unknown) == 1 else f"{len(unknown)} unidentified receipts"
+        je = post_entries(
             [
                 EntrySpec(
                     on=on,
-                    memo=f"{number} unidentified receipt, deposit {deposit.number}",
+                    memo=f"{label}, deposit {deposit.number}",
                     lines=[
-                        Line.dr(
-                            undeposited, deposit.fund, amounts[n], department=deposit.department
-                        ),
-                        Line.cr(unidentified, deposit.fund, amounts[n]),
+                        Line.dr(undeposited, deposit.fund, held, department=deposit.department),
+                        Line.cr(unidentified, deposit.fund, held),
                     ],
                     source="payment.unidentified",
                 )
-                for n, number in zip(unknown, numbers, strict=True)
             ],
             by=by,
-        )
-        for n, number, je in zip(unknown, numbers, jes, strict=True):
+        )[0]
+        for n, number in zip(unknown, numbers, strict=True):
             numbers_of[n], entries[n] = number, je
     payments = Payment.objects.bulk_create(
         [
