@@ -46,6 +46,8 @@ BENCH_DB ?= $${FISCUS_BENCH_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/f
 bench: install
 	FISCUS_DATABASE_URL=$(BENCH_DB) FISCUS_DEV=1 $(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 	FISCUS_DATABASE_URL=$(BENCH_DB) FISCUS_DEV=1 $(BIN)/python -m benchmarks.billing
+	FISCUS_DATABASE_URL=$(BENCH_DB) FISCUS_DEV=1 $(BIN)/python -m benchmarks.remittances
+	FISCUS_DATABASE_URL=$(BENCH_DB) FISCUS_DEV=1 $(BIN)/python -m benchmarks.cash
 
 clean:
 	rm -rf $(VENV) var
