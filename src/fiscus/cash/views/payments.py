@@ -21,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from fiscus import money
 from fiscus.cash import services
 from fiscus.cash.forms import IdentifyForm, PaymentFilter
-from fiscus.cash.models import Payment
+from fiscus.cash.models import AllocationPolicy, Payment
 from fiscus.cash.queries import open_suggestions, payments_visible_to
 from fiscus.customers.models import Customer
 from fiscus.errors import FiscusError
@@ -128,7 +128,7 @@ def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "applications": list(applications),
             "suggestions": list(open_suggestions(payment)),
             "identify": IdentifyForm(),
-            "policy": services.policy_for(payment.customer),
+            "policy": AllocationPolicy(services.policy_for(payment.customer)).label,
         },
     )
 
