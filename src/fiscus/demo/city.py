@@ -5,11 +5,12 @@ relative to today: the customers, the conversion's opening balances, the invoice
 every department, and the recurring leases), how each customer pays (on time, late, short,
 never), the credit and debit memos, and the invoices still waiting in review. `load_city()` then
 writes the plan through the real services, day by day in date order, in one transaction:
-customers through `create_customer`, opening balances and payments through `post_items`,
-invoices through the billing services (created, submitted and posted in bulk; see
-fiscus.demo.billing), applications through `apply_credit`. So the general ledger ties to the
-receivable ledger, both hash chains verify, and every number is drawn gap-free, exactly as in
-production.
+customers through `create_customer`, opening balances through `post_items`, invoices through
+the billing services (created, submitted and posted in bulk; see fiscus.demo.billing), payments
+through the cash app: deposits per day and department, payments recorded and applied in bulk, bank
+statements, daily balancing, a lockbox matched automatically (see fiscus.demo.cash). So the
+general ledger ties to the receivable ledger, both hash chains verify, and every number is drawn
+gap-free, exactly as in production.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from fiscus.demo.billing import (
     plan_memos,
     plan_review,
 )
+from fiscus.demo.cash import CashLoad, CashPlan, CashSummary, plan_cash
 from fiscus.demo.words import (
     AGENCY_KINDS,
     AGENCY_TITLES,
@@ -74,7 +76,7 @@ from fiscus.organization.models import (
 )
 from fiscus.organization.roles import Role
 from fiscus.receivables.models import Item
-from fiscus.receivables.services import ItemSpec, Offset, apply_credit, post_items
+from fiscus.receivables.services import ItemSpec, Offset, post_items
 
 PASSWORD = "riverbend-demo"
 AGENCY_NAME = "City of Riverbend"
@@ -179,6 +181,7 @@ class CityPlan:
     debits: list[DebitPlan]
     payments: list[PaymentPlan]
     billing: BillingPlan = field(default_factory=BillingPlan)
+    cash: CashPlan | None = None  # how the payments arrive, are deposited and balanced
 
     @property
     def units(self) -> int:
@@ -443,7 +446,9 @@ def plan_city(*, customers: int = 500, seed: int = 2026, today: date | None = No
             open_by_debit[added.key] = added.amount
     review = plan_review(rng, people, debits, today, add_debit)
     billing = BillingPlan(leases, memos, review, finance_as_of)
-    return CityPlan(today, conversion, seed, people, debits, payments, billing)
+    city = CityPlan(today, conversion, seed, people, debits, payments, billing)
+    city.cash = plan_cash(city)  # its own generator: the draws above stay as they were
+    return city
 
 
 # ---------------------------------------------------------------------------------- the load
@@ -465,6 +470,7 @@ class DemoCity:
     conversion: date
     staff: Staff
     billing: BillingSummary | None = None  # invoices, memos, schedules, finance charges
+    cash: CashSummary | None = None  # payments, deposits, balancing, bank, lockbox
 
 
 def ensure_staff(*, by: AbstractBaseUser | None = None) -> Staff:
@@ -535,7 +541,7 @@ def load_city(plan: CityPlan, *, progress: Progress | None = None) -> DemoCity:
     if Customer.objects.exists():
         raise ValueError("The demo city loads into a database without customers.")
     staff = ensure_staff()
-    tina, cass, sam = staff["tina"], staff["cass"], staff["sam"]
+    tina, sam = staff["tina"], staff["sam"]
     ref = _reference_data(plan, by=staff["ada"])
     ensure_staff(by=staff["ada"])  # again, now that the biller's department exists
     funds, departments, revenue = ref["funds"], ref["departments"], ref["revenue"]
@@ -570,7 +576,6 @@ def load_city(plan: CityPlan, *, progress: Progress | None = None) -> DemoCity:
     billing.set_up()
 
     opening_account = org.account(Account.Role.OPENING_BALANCE)
-    undeposited = org.account(Account.Role.UNDEPOSITED_CASH)
 
     def opening_spec(d: DebitPlan) -> ItemSpec:
         dept = departments[d.department]
@@ -587,20 +592,11 @@ def load_city(plan: CityPlan, *, progress: Progress | None = None) -> DemoCity:
             reference=d.reference,
         )
 
-    def payment_spec(p: PaymentPlan) -> ItemSpec:
-        return ItemSpec(
-            customer=customers[p.customer],
-            kind=Item.Kind.PAYMENT,
-            amount=-p.amount,
-            fund=funds[p.fund],
-            document_date=p.on,
-            due_date=p.on,
-            offsets=[Offset(undeposited, p.amount)],
-            description=f"Payment by {p.method}",
-            reference=p.reference,
-        )
-
     items: dict[int, Item] = {}
+    cash = CashLoad(
+        plan, staff=staff, customers=customers, departments=departments, funds=funds, items=items
+    )
+    cash.set_up()
     openings = [d for d in plan.debits if d.kind == Item.Kind.OPENING_BALANCE]
     posted = post_items(
         [opening_spec(d) for d in openings],
@@ -618,40 +614,33 @@ def load_city(plan: CityPlan, *, progress: Progress | None = None) -> DemoCity:
     for d in plan.debits:
         if d.kind != Item.Kind.OPENING_BALANCE:
             invoices_on[d.posted_on].append(d)
-    payments_on: dict[date, list[PaymentPlan]] = defaultdict(list)
+    payments_on: dict[date, int] = defaultdict(int)
     for p in plan.payments:
-        payments_on[p.on].append(p)
+        payments_on[p.on] += 1
     memos_on: dict[date, list[MemoPlan]] = defaultdict(list)
     for m in plan.billing.memos:
         memos_on[m.on].append(m)
     finance_as_of = plan.billing.finance_as_of
-    credits: dict[int, Item] = {}
     applied = 0
-    days = set(invoices_on) | set(payments_on) | set(memos_on)
+    days = set(invoices_on) | cash.days | set(memos_on)
     if finance_as_of is not None:
         days.add(finance_as_of)
     for day in sorted(days):
+        cash.catch_up(day)  # a month has ended: its bank statement, its days balanced
         # Parks bills its own, the AR office the rest; the technician posts the day's invoices
         posted_items = billing.post_day(day, invoices_on.get(day, []))
         items.update(posted_items)
         step("invoices", len(posted_items))
-        receipts = payments_on.get(day, [])
-        if receipts:
-            posted = post_items(
-                [payment_spec(p) for p in receipts], on=day, by=cass, source="cash_receipt"
-            )
-            credits.update({p.key: item for p, item in zip(receipts, posted, strict=True)})
-            audit.record("payments.posted", None, by=cass, count=len(posted), on=day)
-            step("payments", len(posted))
-        for p in receipts:
-            for debit_key, amount in p.applications:
-                apply_credit(credits[p.key], items[debit_key], amount, on=day, by=tina)
-                applied += 1
-                step("applications")
+        # the cashiers' deposits: payments recorded, applied, closed; the departments report
+        day_applied = cash.receive_day(day)
+        applied += day_applied
+        step("payments", payments_on.get(day, 0))
+        step("applications", day_applied)
         step("memos", billing.issue_memos(memos_on.get(day, [])))
         if day == finance_as_of:
             billing.charge_finance(day)
 
+    cash_summary = cash.finish()  # today's bank files; the last few days wait to be balanced
     step("review", billing.fill_review_queue())
     billing.draft_this_month(plan.today)
     _close_old_periods(plan, by=sam)
@@ -673,7 +662,9 @@ def load_city(plan: CityPlan, *, progress: Progress | None = None) -> DemoCity:
         memos=summary.credit_memos + summary.debit_memos,
         schedules=summary.schedules,
     )
-    return DemoCity(len(customers), item_count, applied, plan.conversion, staff, summary)
+    return DemoCity(
+        len(customers), item_count, applied, plan.conversion, staff, summary, cash_summary
+    )
 
 
 def cole_or(staff: Staff, text: str) -> User:
