@@ -221,6 +221,11 @@ def _cash_world(city: City, who: Any, item: Any) -> dict[str, dict[str, Any]]:
     BankLine.objects.create(
         statement=statement, line=3, booked=on, amount=Decimal("25.00"), identity="x" * 64
     )
+    from fiscus.cash.models import CsvMapping
+
+    mapping = CsvMapping.objects.create(
+        name="Valley", mapping={"date_column": "Date", "amount_column": "Amount"}, created_by=clerk
+    )
     day = {"day": on.isoformat()}
     return {
         "cash:deposit": {"pk": closed.pk},
@@ -235,6 +240,7 @@ def _cash_world(city: City, who: Any, item: Any) -> dict[str, dict[str, Any]]:
         "cash:dismiss": {"pk": match.pk},
         "cash:statement": {"pk": statement.pk},
         "cash:upload_template": {"ext": "csv"},
+        "cash:mapping": {"pk": mapping.pk},
         "cash:balancing_day": day,
         "cash:balancing_report": day,
         "cash:balancing_balance": day,

@@ -205,3 +205,51 @@ def test_a_biller_sees_only_their_departments_cash(name, city, cashier, biller_p
 def test_nobody_without_a_role_sees_cash(db):
     c = client_for(make_user(None))
     assert c.get(reverse("cash:home")).status_code == 403
+
+
+def test_a_supervisor_saves_a_csv_mapping_that_the_bank_import_then_uses(city, supervisor):
+    from fiscus.cash.models import CsvMapping
+
+    c = client_for(supervisor)
+    form = {
+        "name": "Valley Bank CSV",
+        "date_column": "Date",
+        "amount_column": "Amount",
+        "description_columns": "Description",
+        "delimiter": ",",
+        "decimal_separator": ".",
+        "thousands_separator": ",",
+        "date_format": "%m/%d/%Y",
+        "header_lines": "0",
+        "has_header": "on",
+        "footer_lines": "0",
+        "currency": "USD",
+    }
+    bad = c.post(reverse("cash:mapping_new"), {**form, "date_format": "nonsense"})
+    assert bad.status_code == 200 and not CsvMapping.objects.exists()
+    c.post(reverse("cash:mapping_new"), form)
+    mapping = CsvMapping.objects.get()
+    assert mapping.mapping["date_column"] == "Date" and mapping.mapping["description_columns"] == [
+        "Description"
+    ]
+    data = b"Date,Description,Amount\n03/10/2026,ACH CEDAR,125.00\n03/11/2026,FEE,-2.50\n"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = c.post(
+        reverse("cash:bank"),
+        {"file": SimpleUploadedFile("valley.csv", data), "mapping": mapping.pk},
+    ).content.decode()
+    assert "ACH CEDAR" in page and "125.00" in page
+
+
+def test_a_customer_can_have_its_own_allocation_order(city, supervisor):
+    from fiscus.cash.services import policy_for
+
+    who = customer(city.clerk)
+    c = client_for(supervisor)
+    c.post(
+        reverse("cash:customer_policy"), {"customer": who.number, "allocation_policy": "fees_first"}
+    )
+    assert policy_for(who) == "fees_first"
+    c.post(reverse("cash:customer_policy"), {"customer": who.number, "allocation_policy": ""})
+    assert policy_for(who) == "oldest_first"

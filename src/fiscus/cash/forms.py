@@ -104,3 +104,101 @@ class DepartmentReportForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments_for(user)  # type: ignore[attr-defined]
+
+
+COLUMN_HELP = "The column's header text, or its position counting from 1."
+
+
+class CsvMappingForm(forms.Form):
+    """A bank's CSV export, described once and saved under a name."""
+
+    name = forms.CharField(max_length=80)
+    date_column = forms.CharField(max_length=60, help_text=COLUMN_HELP)
+    amount_column = forms.CharField(
+        max_length=60, required=False, help_text="Signed amounts; or give debit and credit."
+    )
+    debit_column = forms.CharField(max_length=60, required=False)
+    credit_column = forms.CharField(max_length=60, required=False)
+    description_columns = forms.CharField(
+        max_length=200, required=False, help_text="One or more, separated by “|”."
+    )
+    reference_column = forms.CharField(max_length=60, required=False)
+    check_number_column = forms.CharField(max_length=60, required=False)
+    payer_column = forms.CharField(max_length=60, required=False)
+    balance_column = forms.CharField(
+        max_length=60, required=False, help_text="A running balance, checked line by line."
+    )
+    delimiter = forms.ChoiceField(choices=[(",", "comma"), (";", "semicolon"), ("\t", "tab")])
+    decimal_separator = forms.ChoiceField(
+        choices=[(".", "point: 1234.56"), (",", "comma: 1234,56")]
+    )
+    thousands_separator = forms.ChoiceField(
+        required=False,
+        choices=[(",", "comma"), (".", "point"), (" ", "space"), ("'", "apostrophe"), ("", "none")],
+    )
+    date_format = forms.CharField(
+        max_length=20, initial="%m/%d/%Y", help_text="e.g. %m/%d/%Y, %d/%m/%y, %Y-%m-%d"
+    )
+    header_lines = forms.IntegerField(
+        min_value=0, initial=0, help_text="Lines of bank metadata before the header row."
+    )
+    has_header = forms.BooleanField(required=False, initial=True, label="The file has a header row")
+    footer_lines = forms.IntegerField(min_value=0, initial=0)
+    opening_balance_label = forms.CharField(max_length=60, required=False)
+    closing_balance_label = forms.CharField(max_length=60, required=False)
+    account = forms.CharField(
+        max_length=40, required=False, help_text="The account number, if the file lacks it."
+    )
+    currency = forms.CharField(max_length=3, initial="USD")
+
+    COLUMNS = (
+        "date_column",
+        "amount_column",
+        "debit_column",
+        "credit_column",
+        "reference_column",
+        "check_number_column",
+        "payer_column",
+        "balance_column",
+    )
+
+    def mapping(self) -> dict[str, Any]:
+        """The cleaned form as the parser's mapping dict."""
+        data = dict(self.cleaned_data)
+        data.pop("name")
+
+        def ref(value: str) -> str | int | None:
+            value = value.strip()
+            if not value:
+                return None
+            return int(value) if value.isdigit() else value
+
+        out: dict[str, Any] = {k: v for k, v in data.items() if k not in self.COLUMNS}
+        for key in self.COLUMNS:
+            found = ref(data.get(key) or "")
+            if found is not None:
+                out[key] = found
+        out["description_columns"] = [
+            r for part in (data.get("description_columns") or "").split("|") if (r := ref(part))
+        ]
+        out["thousands_separator"] = data.get("thousands_separator") or ""
+        return out
+
+    @classmethod
+    def initial_from(cls, name: str, mapping: dict[str, Any]) -> dict[str, Any]:
+        initial = {k: v for k, v in mapping.items() if k in cls.base_fields}
+        initial["name"] = name
+        for key in cls.COLUMNS:
+            if mapping.get(key) is not None:
+                initial[key] = str(mapping[key])
+        initial["description_columns"] = "|".join(
+            str(c) for c in mapping.get("description_columns", [])
+        )
+        return initial
+
+
+class CustomerPolicyForm(forms.Form):
+    customer = forms.CharField(label="Customer number", max_length=20)
+    allocation_policy = forms.ChoiceField(
+        choices=[("", "The agency's order"), *AllocationPolicy.choices], required=False
+    )

@@ -630,3 +630,34 @@ def balance_day(day: date, *, by: Actor, note: str = "") -> BalancedDay:
         note=note,
     )
     return balanced
+
+
+@transaction.atomic
+def save_csv_mapping(
+    name: str, mapping: dict[str, Any], *, by: Actor, existing: Any = None
+) -> Any:
+    """Save a bank CSV column mapping under a name (checked by the parser first)."""
+    from fiscus.cash.formats.csvmap import CsvMapping as Mapping
+    from fiscus.cash.formats.statements import FormatError
+    from fiscus.cash.models import CsvMapping
+
+    try:
+        checked = Mapping.from_dict(mapping).to_dict()
+    except FormatError as refused:
+        raise CashError(refused.message, code="bad_mapping") from refused
+    name = name.strip()
+    if not name:
+        raise CashError("Give the mapping a name.")
+    clash = CsvMapping.objects.filter(name=name)
+    if existing is not None:
+        clash = clash.exclude(pk=existing.pk)
+    if clash.exists():
+        raise CashError(f"A mapping is already named {name!r}.", code="name_taken")
+    if existing is None:
+        saved = CsvMapping.objects.create(name=name, mapping=checked, created_by=by)  # type: ignore[misc]
+    else:
+        saved = lock(existing)
+        saved.name, saved.mapping = name, checked
+        saved.save()
+    audit.record("cash.csv_mapping_saved", saved, by=by, name=name)
+    return saved

@@ -18,8 +18,8 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fiscus import money
-from fiscus.cash import imports
-from fiscus.cash.forms import departments_for
+from fiscus.cash import imports, services
+from fiscus.cash.forms import CsvMappingForm, departments_for
 from fiscus.cash.models import BankStatement, CsvMapping
 from fiscus.errors import FiscusError
 from fiscus.organization.roles import requires
@@ -190,8 +190,42 @@ def lockbox_template(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_http_methods(["GET", "POST"])
+@requires("cash.bank_import")
+def mapping_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """A bank's CSV export described once: which column is the date, the amount, ..."""
+    existing = None
+    initial: dict[str, Any] = {}
+    if pk is not None:
+        existing = CsvMapping.objects.filter(pk=pk).first()
+        if existing is None:
+            raise Http404("No such mapping.")
+        initial = CsvMappingForm.initial_from(existing.name, existing.mapping)
+    form = CsvMappingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_csv_mapping(
+                form.cleaned_data["name"],
+                form.mapping(),
+                by=request.user,  # type: ignore[arg-type]
+                existing=existing,
+            )
+        except FiscusError as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, f"Mapping {saved.name} saved: choose it when importing.")
+            return redirect("cash:bank")
+    return render(
+        request,
+        "cash/mapping.html",
+        {"form": form, "existing": existing, "mappings": CsvMapping.objects.all()},
+    )
+
+
 urlpatterns: list[URLPattern] = [
     path("bank/", bank_files, name="bank"),
+    path("bank/mappings/new/", mapping_edit, name="mapping_new"),
+    path("bank/mappings/<int:pk>/", mapping_edit, name="mapping"),
     path("bank/statements/<int:pk>/", statement, name="statement"),
     path("lockbox/", lockbox, name="lockbox"),
     path("lockbox/template.csv", lockbox_template, name="lockbox_template"),
