@@ -253,3 +253,22 @@ def test_a_customer_can_have_its_own_allocation_order(city, supervisor):
     assert policy_for(who) == "fees_first"
     c.post(reverse("cash:customer_policy"), {"customer": who.number, "allocation_policy": ""})
     assert policy_for(who) == "oldest_first"
+
+
+def test_departments_figures_upload_all_or_nothing_naming_the_row(city, cashier):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fiscus.cash.models import DepartmentReport
+
+    c = client_for(cashier)
+    bad = b"date,department,amount,count\n03/10/2026,PRK,100.00,3\n03/10/2026,PW,12.34,two\n"
+    page = c.post(
+        reverse("cash:balancing_upload"), {"file": SimpleUploadedFile("d.csv", bad)}, follow=True
+    ).content.decode()
+    assert "Row 3, count" in page and not DepartmentReport.objects.exists()
+    good = b"date,department,amount,count\n03/10/2026,PRK,100.00,3\n03/10/2026,PW,12.34,2\n"
+    c.post(reverse("cash:balancing_upload"), {"file": SimpleUploadedFile("d.csv", good)})
+    assert sorted(DepartmentReport.objects.values_list("department__code", "amount")) == [
+        ("PRK", Decimal("100.00")),
+        ("PW", Decimal("12.34")),
+    ]

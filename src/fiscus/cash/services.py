@@ -38,7 +38,7 @@ from fiscus.cash.models import (
     Payment,
 )
 from fiscus.customers.models import Customer
-from fiscus.db import lock
+from fiscus.db import allocate_ids, as_saved, insert_rows, lock
 from fiscus.errors import FiscusError
 from fiscus.ledger.services import EntrySpec, Line, post_entries
 from fiscus.organization.models import Account, Department
@@ -258,6 +258,32 @@ def _check_payment(p: PaymentInput, where: str, deposit: Deposit) -> Decimal:
     return amount
 
 
+PAYMENT_COLUMNS = (
+    "id",
+    "number",
+    "status",
+    "method",
+    "deposit_id",
+    "customer_id",
+    "item_id",
+    "department_id",
+    "fund_id",
+    "amount",
+    "received_on",
+    "payer",
+    "check_number",
+    "bank_account",
+    "reference",
+    "remittance",
+    "source",
+    "cashier_id",
+    "journal_entry_id",
+    "identified_entry_id",
+    "import_batch_id",
+    "created_at",
+)
+
+
 @transaction.atomic
 def record_payments(
     deposit: Deposit,
@@ -334,32 +360,58 @@ def record_payments(
         )[0]
         for n, number in zip(unknown, numbers, strict=True):
             numbers_of[n], entries[n] = number, je
-    payments = Payment.objects.bulk_create(
-        [
-            Payment(
-                number=numbers_of[n],
-                status=Payment.Status.POSTED if n in item_of else Payment.Status.UNIDENTIFIED,
-                method=p.method,
-                deposit=deposit,
-                customer=p.customer,
-                item=item_of.get(n),
-                department=deposit.department,
-                fund=deposit.fund,
-                amount=amounts[n],
-                received_on=p.received_on,
-                payer=p.payer[:140],
-                check_number=p.check_number[:30],
-                bank_account=mask_account(p.bank_account),
-                reference=p.reference[:140],
-                remittance=p.remittance,
-                source=source,
-                cashier=by,  # type: ignore[misc]
-                journal_entry=entries[n],
-                import_batch=import_batch,
+    # value tuples written in one COPY (fiscus.db.insert_rows), as bulk_create would write them
+    now = timezone.now()
+    ids = allocate_ids(Payment, len(inputs))
+    batch_id = import_batch.pk if import_batch is not None else None
+    payments = []
+    rows = []
+    for n, (p, pk) in enumerate(zip(inputs, ids, strict=True)):
+        item = item_of.get(n)
+        je = entries[n]
+        customer = p.customer
+        row = (
+            pk,
+            numbers_of[n],
+            Payment.Status.POSTED if item is not None else Payment.Status.UNIDENTIFIED,
+            p.method,
+            deposit.pk,
+            customer.pk if customer is not None else None,
+            item.pk if item is not None else None,
+            deposit.department_id,
+            deposit.fund_id,
+            amounts[n],
+            p.received_on,
+            p.payer[:140],
+            p.check_number[:30],
+            mask_account(p.bank_account),
+            p.reference[:140],
+            p.remittance,
+            source,
+            by.pk,
+            je.pk,
+            None,
+            batch_id,
+            now,
+        )
+        rows.append(row)
+        payments.append(
+            as_saved(
+                Payment,
+                dict(zip(PAYMENT_COLUMNS, row, strict=True)),
+                {
+                    "deposit": deposit,
+                    "customer": customer,
+                    "item": item,
+                    "department": deposit.department,
+                    "fund": deposit.fund,
+                    "cashier": by,
+                    "journal_entry": je,
+                    "import_batch": import_batch,
+                },
             )
-            for n, p in enumerate(inputs)
-        ]
-    )
+        )
+    insert_rows(Payment, PAYMENT_COLUMNS, rows)
     record_many(
         "payment.received",
         [
@@ -633,9 +685,7 @@ def balance_day(day: date, *, by: Actor, note: str = "") -> BalancedDay:
 
 
 @transaction.atomic
-def save_csv_mapping(
-    name: str, mapping: dict[str, Any], *, by: Actor, existing: Any = None
-) -> Any:
+def save_csv_mapping(name: str, mapping: dict[str, Any], *, by: Actor, existing: Any = None) -> Any:
     """Save a bank CSV column mapping under a name (checked by the parser first)."""
     from fiscus.cash.formats.csvmap import CsvMapping as Mapping
     from fiscus.cash.formats.statements import FormatError
@@ -661,3 +711,79 @@ def save_csv_mapping(
         saved.save()
     audit.record("cash.csv_mapping_saved", saved, by=by, name=name)
     return saved
+
+
+DEPARTMENT_REPORT_COLUMNS = ("date", "department", "amount", "count", "reference")
+
+
+@transaction.atomic
+def import_department_reports(data: bytes, *, by: Actor) -> list[DepartmentReport]:
+    """Departments' daily figures from a CSV (date, department, amount[, count][, reference]).
+
+    Every row is checked first; one bad row refuses the file, naming the row and the field.
+    """
+    import csv
+    import io
+    from datetime import datetime
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CashError("The file is not UTF-8 text: save it as CSV (UTF-8).") from exc
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise CashError("The file is empty.")
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in DEPARTMENT_REPORT_COLUMNS[:3] if c not in header]
+    if missing:
+        raise CashError(
+            f"Row 1: the header must name the columns {', '.join(DEPARTMENT_REPORT_COLUMNS)}; "
+            f"“{missing[0]}” is missing."
+        )
+    at = {c: header.index(c) for c in DEPARTMENT_REPORT_COLUMNS if c in header}
+    departments = {d.code.upper(): d for d in Department.objects.all()}
+    parsed = []
+    for n, row in enumerate(rows[1:], 2):
+        if not any(cell.strip() for cell in row):
+            continue
+
+        def cell(name: str, row: list[str] = row) -> str:
+            i = at.get(name)
+            return row[i].strip() if i is not None and i < len(row) else ""
+
+        raw_date = cell("date")
+        day = None
+        for fmt in ("%m/%d/%Y", "%Y-%m-%d"):
+            try:
+                day = datetime.strptime(raw_date, fmt).date()  # noqa: DTZ007 a calendar date
+                break
+            except ValueError:
+                continue
+        if day is None:
+            raise CashError(f"Row {n}, date: “{raw_date}” is not a date like 03/10/2026.")
+        dept = departments.get(cell("department").upper())
+        if dept is None:
+            raise CashError(
+                f"Row {n}, department: no department has the code “{cell('department')}”."
+            )
+        try:
+            amount = money.parse_amount(cell("amount"))
+        except FiscusError as refused:
+            raise CashError(f"Row {n}, amount: {refused.message}") from refused
+        raw_count = cell("count")
+        if raw_count and not raw_count.isdigit():
+            raise CashError(f"Row {n}, count: “{raw_count}” is not a whole number.")
+        parsed.append(
+            (n, day, dept, amount, int(raw_count) if raw_count else None, cell("reference"))
+        )
+    reports = []
+    for n, day, dept, amount, count, reference in parsed:
+        try:
+            reports.append(
+                report_department_day(
+                    day=day, department=dept, amount=amount, count=count, by=by, reference=reference
+                )
+            )
+        except CashError as refused:
+            raise CashError(f"Row {n}: {refused.message}", code=refused.code) from refused
+    return reports

@@ -94,6 +94,26 @@ def report(request: HttpRequest, day: str) -> HttpResponse:
 
 
 @require_POST
+@requires("cash.deposit")
+def report_upload(request: HttpRequest) -> HttpResponse:
+    """Departments' figures for one or more days, from a CSV file."""
+    f = request.FILES.get("file")
+    back = request.POST.get("day") or ""
+    if f is None:
+        messages.error(request, "Choose a file.")
+    else:
+        try:
+            reports = services.import_department_reports(f.read(), by=request.user)  # type: ignore[arg-type]
+        except FiscusError as refused:
+            messages.error(request, f"{f.name}: {refused.message} Nothing was saved.")
+        else:
+            messages.success(request, f"{f.name}: {len(reports)} department figure(s) saved.")
+    if back:
+        return redirect("cash:balancing_day", day=_day(back).isoformat())
+    return redirect("cash:balancing")
+
+
+@require_POST
 @requires("cash.balance")
 def balance(request: HttpRequest, day: str) -> HttpResponse:
     on = _day(day)
@@ -108,6 +128,7 @@ def balance(request: HttpRequest, day: str) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("balancing/", days, name="balancing"),
+    path("balancing/upload/", report_upload, name="balancing_upload"),
     path("balancing/<str:day>/", day_page, name="balancing_day"),
     path("balancing/<str:day>/report/", report, name="balancing_report"),
     path("balancing/<str:day>/balance/", balance, name="balancing_balance"),
