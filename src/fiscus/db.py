@@ -105,13 +105,13 @@ def insert_rows(
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", prepared)
 
 
-def int_array(values: Iterable[int]) -> str:
-    """Integers as one PostgreSQL array literal ("{1,2,3}"), for a `%s::bigint[]` parameter.
+def int_array(values: Iterable[int | None]) -> str:
+    """Integers as one PostgreSQL array literal ("{1,2,NULL}"), for a `%s::bigint[]` parameter.
 
     psycopg adapts a Python list element by element in Python; at thousands of ids that took
     longer than the query itself. `int()` keeps anything but whole numbers out of the text.
     """
-    return "{" + ",".join(map(str, map(int, values))) + "}"
+    return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
 
 
 def text_array(values: Iterable[str | None]) -> str:

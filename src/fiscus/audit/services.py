@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -67,18 +67,25 @@ def record_many(
     ip: str | None = None,
 ) -> int:
     """Write one audit event per (object, detail) pair, each as `record` writes it, in one
-    insert (COPY on PostgreSQL): the bulk paths. Returns how many were written."""
+    insert (COPY on PostgreSQL): the bulk paths. Returns how many were written.
+
+    `events` may be a generator: on PostgreSQL each row is sent as it is made, so the server
+    stores the rows already sent while the next ones are made.
+    """
     actor = by if by is not None and getattr(by, "is_authenticated", False) else None
     actor_id = actor.pk if actor is not None else None
     actor_name = actor.get_username() if actor is not None else ""
     now = timezone.now()
     # COPY takes the detail as JSON text; elsewhere insert_rows prepares the dict itself
     as_text = db.is_postgres()
-    rows = []
-    for obj, detail in events:
-        value = _jsonable(detail)
-        rows.append(
-            (
+    written = 0
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        nonlocal written
+        for obj, detail in events:
+            value = _jsonable(detail)
+            written += 1
+            yield (
                 now,
                 actor_id,
                 actor_name,
@@ -89,6 +96,6 @@ def record_many(
                 json.dumps(value) if as_text else value,
                 ip,
             )
-        )
-    db.insert_rows(AuditEvent, COLUMNS, rows)
-    return len(rows)
+
+    db.insert_rows(AuditEvent, COLUMNS, rows())
+    return written

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Any, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -232,10 +232,11 @@ HISTORY_COLUMNS = ("invoice_id", "old", "new", "by_id", "at", "why", "processed_
 def _history(invoices: Iterable[Invoice], old: dict[int, str], *, by: Actor, why: str = "") -> None:
     """A status-history row per invoice, in one insert (COPY on PostgreSQL)."""
     now = timezone.now()
+    by_id = by.pk
     db.insert_rows(
         InvoiceStatusChange,
         HISTORY_COLUMNS,
-        [(i.pk, old[i.pk], i.status, by.pk, now, why, None) for i in invoices],
+        ((i.pk, old[i.pk], i.status, by_id, now, why, None) for i in invoices),
     )
 
 
@@ -245,7 +246,7 @@ def _audit_many(action: str, invoices: Sequence[Invoice], *, by: Actor) -> None:
         i = invoices[0]
         audit.record(action, i, by=by, total=i.total, status=i.status)
         return
-    record_many(action, [(i, {"total": i.total, "status": i.status}) for i in invoices], by=by)
+    record_many(action, ((i, {"total": i.total, "status": i.status}) for i in invoices), by=by)
 
 
 def _pk_in(ids: Iterable[int]) -> Any:
@@ -253,7 +254,7 @@ def _pk_in(ids: Iterable[int]) -> Any:
     longer to prepare a query with thousands of placeholders than the server takes to run it),
     elsewhere the list."""
     if db.is_postgres():
-        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+        return RawSQL("SELECT unnest(%s::bigint[])", (db.int_array(ids),))
     return list(ids)
 
 
@@ -316,21 +317,41 @@ def _lock_all(invoices: Sequence[Invoice]) -> list[Invoice]:
     return [by_id[pk] for pk in ids]
 
 
-def _lines_of(invoices: Sequence[Invoice]) -> dict[int, list[InvoiceLine]]:
+class _PostingLine(NamedTuple):
+    """What posting reads of an invoice line: a tuple, not a model instance (posting reads
+    thousands of lines at once)."""
+
+    line_no: int
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    tax_amount: Decimal
+    charge_code: ChargeCode
+
+
+def _lines_of(invoices: Sequence[Invoice]) -> dict[int, list[_PostingLine]]:
     """Each invoice's lines in line order, with their charge codes (and the codes' accounts and
     departments), in two queries."""
-    rows = _fields(
-        InvoiceLine.objects.filter(invoice_id__in=_pk_in(i.pk for i in invoices)).order_by(
-            "invoice_id", "line_no"
+    rows = list(
+        InvoiceLine.objects.filter(invoice_id__in=_pk_in(i.pk for i in invoices))
+        .order_by("invoice_id", "line_no")
+        .values_list(
+            "invoice_id",
+            "line_no",
+            "quantity",
+            "unit_price",
+            "amount",
+            "tax_amount",
+            "charge_code_id",
         )
     )
     codes = ChargeCode.objects.select_related(
         "revenue_account", "tax_account", "department"
-    ).in_bulk({r["charge_code_id"] for r in rows})
-    lines_of: dict[int, list[InvoiceLine]] = {i.pk: [] for i in invoices}
-    for row in rows:
-        lines_of[row["invoice_id"]].append(
-            db.as_saved(InvoiceLine, row, {"charge_code": codes[row["charge_code_id"]]})
+    ).in_bulk({row[-1] for row in rows})
+    lines_of: dict[int, list[_PostingLine]] = {i.pk: [] for i in invoices}
+    for invoice_id, line_no, quantity, unit_price, amount, tax_amount, code_id in rows:
+        lines_of[invoice_id].append(
+            _PostingLine(line_no, quantity, unit_price, amount, tax_amount, codes[code_id])
         )
     return lines_of
 
@@ -550,7 +571,22 @@ def return_invoice(invoice: Invoice, *, by: Actor, comment: str) -> Invoice:
     return invoice
 
 
-def math_errors(invoice: Invoice, lines: Sequence[InvoiceLine]) -> list[str]:
+class PricedLine(Protocol):
+    """What math_errors reads of a line: an InvoiceLine, or the lighter row posting reads."""
+
+    @property
+    def line_no(self) -> int: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def unit_price(self) -> Decimal: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def tax_amount(self) -> Decimal: ...
+
+
+def math_errors(invoice: Invoice, lines: Sequence[PricedLine]) -> list[str]:
     """Stored amounts that do not follow from quantity * price (each a sentence)."""
     problems = []
     amount_sum = tax_sum = money.ZERO
@@ -576,7 +612,7 @@ def math_errors(invoice: Invoice, lines: Sequence[InvoiceLine]) -> list[str]:
     return problems
 
 
-def _spec(invoice: Invoice, lines: Sequence[InvoiceLine]) -> ItemSpec:
+def _spec(invoice: Invoice, lines: Sequence[_PostingLine]) -> ItemSpec:
     """The open item of an invoice: one credit per revenue (or tax) account and department."""
     revenue: dict[tuple[int | None, int], list[Any]] = {}
     for ln in lines:
@@ -630,6 +666,51 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+# the statuses an invoice may be posted from (Invoice.TRANSITIONS)
+_POSTABLE = frozenset(
+    s for s, moves in Invoice.TRANSITIONS.items() if InvoiceStatus.POSTED in moves
+)
+
+
+def _refusal(
+    invoice: Invoice, lines: Sequence[_PostingLine], on: date | None
+) -> InvoiceError | None:
+    """Why `invoice` cannot post (on `on`, or on its own date), or None when it can."""
+    if invoice.status not in _POSTABLE:
+        try:
+            _check_move(invoice, InvoiceStatus.POSTED, "posted")
+        except InvoiceError as refused:
+            return refused
+    problems = math_errors(invoice, lines)
+    if not lines:
+        problems.append("It has no lines.")
+    if problems:
+        return InvoiceError(
+            f"Invoice {name_of(invoice)} cannot post: {' '.join(problems)}", code="line_math"
+        )
+    if invoice.due_date < invoice.invoice_date:
+        return InvoiceError(
+            f"Invoice {name_of(invoice)} is due {invoice.due_date:%m/%d/%Y}, before "
+            f"its date {invoice.invoice_date:%m/%d/%Y}; return it to be corrected.",
+            code="due_date",
+        )
+    posting = on or invoice.invoice_date
+    if posting < invoice.invoice_date:
+        return InvoiceError(
+            f"Invoice {name_of(invoice)} is dated {invoice.invoice_date:%m/%d/%Y}, "
+            f"after the posting date {posting:%m/%d/%Y}.",
+            code="future_date",
+        )
+    for ln in lines:
+        if ln.tax_amount and ln.charge_code.tax_account_id is None:
+            return InvoiceError(
+                f"Line {ln.line_no}: charge code {ln.charge_code.code} is taxed but "
+                "has no tax account; a supervisor must set one.",
+                code="tax_account",
+            )
+    return None
+
+
 @transaction.atomic
 @_cyclic_gc_paused()
 def post_invoices(
@@ -645,45 +726,18 @@ def post_invoices(
     many = len(locked) > 1
     lines_of = _lines_of(locked)
     for n, invoice in enumerate(locked, 1):
-        where = f"Invoice {n}: " if many else ""
-        try:
-            _check_move(invoice, InvoiceStatus.POSTED, "posted")
-        except InvoiceError as refused:
-            raise InvoiceError(where + refused.message, code=refused.code) from None
-        problems = math_errors(invoice, lines_of[invoice.pk])
-        if not lines_of[invoice.pk]:
-            problems.append("It has no lines.")
-        if problems:
-            raise InvoiceError(
-                f"{where}Invoice {name_of(invoice)} cannot post: {' '.join(problems)}",
-                code="line_math",
-            )
-        if invoice.due_date < invoice.invoice_date:
-            raise InvoiceError(
-                f"{where}Invoice {name_of(invoice)} is due {invoice.due_date:%m/%d/%Y}, before "
-                f"its date {invoice.invoice_date:%m/%d/%Y}; return it to be corrected.",
-                code="due_date",
-            )
-        posting = on or invoice.invoice_date
-        if posting < invoice.invoice_date:
-            raise InvoiceError(
-                f"{where}Invoice {name_of(invoice)} is dated {invoice.invoice_date:%m/%d/%Y}, "
-                f"after the posting date {posting:%m/%d/%Y}.",
-                code="future_date",
-            )
-        for ln in lines_of[invoice.pk]:
-            if ln.tax_amount and ln.charge_code.tax_account_id is None:
-                raise InvoiceError(
-                    f"{where}Line {ln.line_no}: charge code {ln.charge_code.code} is taxed but "
-                    "has no tax account; a supervisor must set one.",
-                    code="tax_account",
-                )
+        refused = _refusal(invoice, lines_of[invoice.pk], on)
+        if refused is not None:
+            if many:
+                refused = InvoiceError(f"Invoice {n}: {refused.message}", code=refused.code)
+            raise refused
     # one post_items call per accounting date; numbers follow invoice date, then entry order
     groups: dict[date, list[Invoice]] = defaultdict(list)
     for invoice in sorted(locked, key=lambda i: (i.invoice_date, i.pk)):
         groups[on or invoice.invoice_date].append(invoice)
     now = timezone.now()
     old = {i.pk: i.status for i in locked}
+    posted = InvoiceStatus.POSTED
     for posting, group in sorted(groups.items()):
         items = post_items(
             [_spec(i, lines_of[i.pk]) for i in group],
@@ -693,11 +747,18 @@ def post_invoices(
             memo="Invoice",
         )
         for invoice, item in zip(group, items, strict=True):
-            invoice.status = InvoiceStatus.POSTED
-            invoice.item = item
-            invoice.number = item.number
-            invoice.posted_by = by  # type: ignore[assignment]
-            invoice.posted_at = now
+            # what `invoice.status = POSTED; invoice.item = item; invoice.posted_by = by ...`
+            # set, written straight into the instances: at thousands of invoices the related
+            # descriptors took longer than the rest of this loop
+            invoice.__dict__.update(
+                status=posted,
+                number=item.number,
+                item_id=item.pk,
+                posted_by_id=by.pk,
+                posted_at=now,
+            )
+            invoice._state.fields_cache.update(item=item, posted_by=by)
+            item._state.fields_cache["invoice"] = invoice  # the one-to-one's other side
     _mark_posted(locked, by=by, at=now)
     _history(locked, old, by=by)
     _audit_many("invoice.posted", locked, by=by)
@@ -714,13 +775,13 @@ def _mark_posted(invoices: Sequence[Invoice], *, by: Actor, at: Any) -> None:
             cursor.execute(
                 f"UPDATE {table} AS i SET status = %s, posted_by_id = %s, posted_at = %s, "
                 "number = v.number, item_id = v.item_id "
-                "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::text[]) AS number, "
-                "unnest(%s::bigint[]) AS item_id) AS v WHERE i.id = v.id",
+                "FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) AS v (id, number, item_id) "
+                "WHERE i.id = v.id",
                 [
                     *common,
-                    [i.pk for i in invoices],
-                    [i.number for i in invoices],
-                    [i.item_id for i in invoices],
+                    db.int_array(i.pk for i in invoices),
+                    db.text_array(i.number for i in invoices),
+                    db.int_array(i.item_id for i in invoices),
                 ],
             )
             return
