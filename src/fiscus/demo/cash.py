@@ -249,9 +249,11 @@ def plan_cash(city: CityPlan) -> CashPlan:
         if not used[code] and movable:
             rng.choice(movable).department = code
 
+    # Counters close at the weekend: what comes in then is deposited on Monday.
     grouped: dict[tuple[date, str], list[int]] = defaultdict(list)
     for p in sorted(city.payments, key=lambda p: (p.on, p.key)):
-        grouped[(p.on, receipts[p.key].department)].append(p.key)
+        day = p.on if p.on.weekday() < 5 else min(next_business_day(p.on), city.today)
+        grouped[(day, receipts[p.key].department)].append(p.key)
     deposits = [
         DepositPlan(
             day=day,
