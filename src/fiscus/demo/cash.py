@@ -8,11 +8,11 @@ and confidence). It also picks the drawers that were miscounted, the deposit the
 short and the days the supervisor has not balanced yet. `CashLoad` writes the plan through the
 cash services while the city's loader walks the calendar:
 
-- each day and department: the cashier (cass, some days tina) opens a deposit with its control
-  totals, records the day's payments into it (`record_payments`), applies them in one bulk call
-  (`apply_many`) with the reason of each application (by hand, or the matcher's rule and
-  confidence), closes it, and the department reports its own count of the day (a few drawers
-  miscounted: $10.00 or $0.25 off);
+- each business day and department: the cashier (cass, some days tina) opens a deposit with its
+  control totals (what came in at the weekend goes into Monday's), records the payments into it
+  (`record_payments`), applies them in one bulk call (`apply_many`) with the reason of each
+  application (by hand, or the matcher's rule and confidence), closes it, and the department
+  reports its own count of the day (a few drawers miscounted: $10.00 or $0.25 off);
 - when a month has ended, the bank's BAI2 statement of that month arrives (`import_bank_file`):
   one credit per deposit, booked the next business day, and the supervisor balances every day it
   covers (`balance_day`), with a note where a drawer was miscounted;
@@ -540,9 +540,9 @@ class CashLoad:
 
     # -- each day
 
-    def receive_day(self, day: date) -> int:
+    def receive_day(self, day: date) -> tuple[int, int]:
         """The day's deposits: payments recorded, applied in bulk, closed, reported; on the
-        lockbox day the lockbox too. Returns the number of applications."""
+        lockbox day the lockbox too. Returns the planned payments and applications made."""
         specs: list[ApplySpec] = []
         reasons: list[tuple[Payment, ReceiptPlan, Item]] = []
         deposits: dict[int, Deposit] = {}
@@ -565,7 +565,8 @@ class CashLoad:
             reported[CITY_HALL] = (before[0] + total, before[1] + count)
         if day < self.city.today:  # today's counters are still open; they report tonight
             self._report(day, reported, {d.department: d for _, d in self.deposits_on[day]})
-        return len(applications)
+        received = sum(len(d.receipts) for _, d in self.deposits_on.get(day, []))
+        return received, len(applications)
 
     def _deposit(self, d: DepositPlan) -> tuple[Deposit, list[Payment]]:
         plans = [self.city.payments[k] for k in d.receipts]

@@ -614,9 +614,6 @@ def load_city(plan: CityPlan, *, progress: Progress | None = None) -> DemoCity:
     for d in plan.debits:
         if d.kind != Item.Kind.OPENING_BALANCE:
             invoices_on[d.posted_on].append(d)
-    payments_on: dict[date, int] = defaultdict(int)
-    for p in plan.payments:
-        payments_on[p.on] += 1
     memos_on: dict[date, list[MemoPlan]] = defaultdict(list)
     for m in plan.billing.memos:
         memos_on[m.on].append(m)
@@ -632,9 +629,9 @@ def load_city(plan: CityPlan, *, progress: Progress | None = None) -> DemoCity:
         items.update(posted_items)
         step("invoices", len(posted_items))
         # the cashiers' deposits: payments recorded, applied, closed; the departments report
-        day_applied = cash.receive_day(day)
+        received, day_applied = cash.receive_day(day)
         applied += day_applied
-        step("payments", payments_on.get(day, 0))
+        step("payments", received)
         step("applications", day_applied)
         step("memos", billing.issue_memos(memos_on.get(day, [])))
         if day == finance_as_of:
