@@ -1,32 +1,35 @@
 """Noisy remittances with ground truth, for the cash-application engine (fiscus.cash.matching).
 
 `python -m benchmarks.remittances [--customers 5000] [--payments 10000] [--seed 7]
-[--mix realistic|harsh|both] [--threshold 0.90]` builds a world, runs the pure engine over every
-payment in order and prints auto-applied %, suggestions %, unmatched %, precision, recall, the
-wrong applications and the time to build the book and match. The database bench (import, apply)
-calls `generate` and `evaluate` the same way.
+[--mix realistic|harsh|both] [--threshold 0.90] [--sweep 0.80,0.85]` builds a world, runs the
+pure engine over every payment in order and prints auto-applied %, suggestions %, unmatched %,
+precision, recall, the wrong applications, the time to build the book and to match, and a line
+per case. The database bench (import, apply) can call `generate` and `evaluate` the same way.
 
 The world. Customers are people (40 %), businesses (45 %), public agencies (10 %) and clubs (5 %),
-drawn from common names, so namesakes exist ("Maria Garcia" twice) and businesses look alike
-("Garcia Plumbing Inc." beside "Garcia Plumbing & Heating"). 8 % of businesses have a learned
-alias (the payer name a clerk matched before). About ten open items a customer on average, few
-for most, hundreds for a few big accounts; 85 % invoices, then fees, finance charges, debit memos
-and opening balances with the old system's numbers ("W-10234"). Numbers are dense and interleaved
-(INV-2025-000001 ... INV-2026-0nnnnn in date order across customers), so a typo usually lands on
-another real number. A third of invoice amounts are standard fees (25.00, 50.00, 100.00 ...), and
-some customers are billed the same amount every month, so amounts repeat within and across
-customers. 5 % of items are partly paid already.
+drawn from common names, so namesakes exist ("Maria Garcia" twice, "Paul Wood" beside "Paul E.
+Woods") and businesses look alike ("Garcia Plumbing Inc." beside "Garcia Plumbing & Heating").
+Names other than people's are unique. 8 % of businesses have a learned alias (a bank's short
+form, or a trade name), 3 % of customers their own allocation policy. About ten open items a
+customer on average: a few for most, hundreds for a few big accounts; 85 % invoices, then fees,
+finance charges, debit memos, and opening balances with the old system's numbers ("W-10234").
+Numbers are dense and interleaved (INV-2025-000001 ... in date order across all customers, two
+years of them), so a typo usually lands on another real number. A third of invoice amounts are
+standard fees (25.00, 50.00, 100.00 ...), and 15 % of customers are billed the same amount every
+month, so amounts repeat within and across customers. 5 % of the items over $200 are partly paid.
 
 Ground truth (`Truth`) is what a careful clerk would do with the payment, and whether the clerk
 could do it from what the remittance says (`expect="apply"`) or would have to look further
 (`expect="review"`): a payment for someone else's invoice, a payment with neither a reference nor
-a payer name, an unknown payer, a second payment of an invoice already paid, a combination that
-more than one set of items makes, a name-only payment whose name two customers share with an item
-of that amount. The clerk's rules, written here independently of the engine: a named document is
-paid up to what it owes, lines with amounts that add up to the payment are followed, the rest
-stays on account; with nothing named, one open item of that amount (the policy's first of several
-equal ones), else a set of up to 5 items that adds up to it when there is only one such set (up to
-equal amounts), else the customer's allocation policy.
+a payer name, an unknown payer, a second payment of an invoice already paid, a combination more
+than one set of items makes, a number with two typos whose amount several of the customer's items
+owe, a name shared with another customer (the same words but for middle initials, unless the
+payer writes an initial the other lacks) unless only this customer owes that rare amount. The
+clerk's rules, written here independently of the engine: named documents are paid up to what
+each owes, in the order named; lines with amounts that add up to the payment are followed; the
+rest stays on account. With nothing named: one open item of that amount (the policy's first of
+several equal ones), else the whole balance, else a set of up to 5 of the 20 items first in the
+policy's order when only one such set adds up (up to equal amounts), else the customer's policy.
 
 The noise, as percentages of payments (`REALISTIC`; `HARSH` beside it):
 
@@ -43,24 +46,45 @@ The noise, as percentages of payments (`REALISTIC`; `HARSH` beside it):
 | short_ref | 2 | 4 | "#123", "Inv 123": the sequence alone |
 | name_only | 11 | 11 | the payer's name and an amount equal to one open item |
 | customer_number | 8 | 4 | the customer number, the amount of one item or a part payment |
-| on_account | 7.5 | 4 | the payer's name, an amount matching nothing (the policy applies it) |
+| on_account | 7.5 | 4 | the name as in the book, a round amount (the policy applies it) |
 | someone_else | 0.5 | 4 | another customer pays this customer's invoice, named exactly |
 | amount_only | 0.5 | 2 | no name, no reference; the amount of one open item |
 | unknown | 0.7 | 3 | a payer who is no customer, no reference |
 | duplicate | 0.3 | 2 | an invoice paid earlier in the same file, paid again |
 
-Payer names, for the payments a customer makes itself (realistic): the name as in the book 30 %,
-upper case 20 %, cut by the bank to 16-22 characters 10 %, legal form changed or dropped 12 %,
-abbreviated 6 %, misspelled by one letter 7 %, a person's name reordered or initialled 5 %, a
-learned alias 5 %, a trade name nobody taught yet 2 %, no name 3 %. The harsh mix doubles the
-misspellings and the unknown trade names and leaves the name out of 10 %. A misspelling that
-makes another customer's exact name is drawn again: no clerk could tell either.
+"Realistic" means: most payments carry a reference (about 70 %), a tenth of those with a typo,
+2 % of payments cannot be placed without a clerk by design. Payer names, for the payments a
+customer makes itself (realistic): the name as in the book 30 %, upper case 20 %, cut by the bank
+to 16-22 characters 10 %, legal form changed or dropped 12 %, abbreviated 6 %, misspelled by one
+letter 7 %, a person's name reordered or initialled 5 %, a learned alias 5 %, a trade name nobody
+taught yet 2 %, no name 3 %. The harsh mix has 14 % misspellings, 4 % unknown trade names and
+10 % no name. A misspelling that makes another customer's exact name is drawn again: no clerk
+could tell either.
 
 Evaluation (`evaluate`): the payments are matched in order; an automatic application (confidence
 at or above the threshold) is taken into the book; otherwise the simulated clerk applies the
 truth before the next payment, as if working the worklist as the payments arrive, so that later
 truths still hold. An automatic application is correct when the truth expects "apply" and the
-customer and every allocation agree to the cent; anything else applied automatically is wrong.
+customer and every allocation agree to the cent; anything else applied automatically is wrong
+(a payment for someone else's invoice applied to that invoice counts as wrong). Precision is
+correct automatic / automatic; recall is correct automatic / payments a clerk could apply.
+
+Results on the 2-core bench machine, 5,000 customers, about 53,000 open items, 10,000 payments,
+threshold 0.90 (seeds 7, 8, 9, 14, 15):
+
+| mix | auto-applied | suggestions | unmatched | precision | recall | wrong |
+|---|---|---|---|---|---|---|
+| realistic | 93.9-95.0 % | 4.2-4.9 % | 0.8-1.1 % | 1.0000 | 0.967-0.974 | 0 |
+| harsh | 79.7-80.8 % | 14.7-15.7 % | 4.5-4.8 % | 1.0000 | 0.919-0.925 | 0 |
+
+The 97 % target is missed on the realistic mix: about 2.8 % of its payments need a clerk by
+design (someone else's invoice, amount only, unknown payer, second payment, shared names), and
+the engine leaves another 2-3 % as suggestions, mostly a single exact number owing a common
+amount with no payer name to vouch for it (0.88), an item owing the same one typo away (0.85),
+and short or over pays from nobody known (0.80). Lowering the threshold shows why they stay
+below it: at 0.85 the realistic mix applies 96.5 % but 37 of them wrongly; at 0.80, 97.7 % with
+100 wrong (seed 7). Time: building the book takes 0.4-0.6 s (about 8 microseconds an item), and
+matching and taking 10,000 payments 2.8-4 s of one core, depending on the load of the machine.
 """
 
 from __future__ import annotations
@@ -1280,6 +1304,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--mix", choices=("realistic", "harsh", "both"), default="both")
     parser.add_argument("--threshold", type=Decimal, default=THRESHOLD)
+    parser.add_argument(
+        "--sweep",
+        default="",
+        help="more thresholds to try, comma-separated (0.80,0.85): auto-applied and wrong at each",
+    )
     args = parser.parse_args(argv)
     mixes = ("realistic", "harsh") if args.mix == "both" else (args.mix,)
     for name in mixes:
@@ -1288,6 +1317,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         generated = time.perf_counter() - started
         results = evaluate(world, threshold=args.threshold)
         say(report(world, results, f"{name} mix (generated in {generated:.1f} s)"))
+        for value in filter(None, args.sweep.split(",")):
+            other = evaluate(world, threshold=Decimal(value))
+            say(
+                f"  at threshold {value}: auto-applied {other.auto / other.payments:.2%}, "
+                f"precision {other.precision:.4f}, recall {other.recall:.4f}, wrong {other.wrong}"
+            )
 
 
 def say(text: str) -> None:

@@ -310,6 +310,61 @@ def test_an_amount_alone_only_suggests_the_one_item_that_owes_it(book):
     assert not proposal.applies()
 
 
+def test_a_short_pay_that_is_exactly_another_open_item_is_two_readings_for_a_clerk(book):
+    proposal = pay(book, "80.00", "ACME PLUMBING", reference="INV-2026-000123")
+    assert allocations(proposal) == [(101, "80.00")]
+    assert proposal.confidence == D("0.80")
+    assert "another reading fits as well: INV-2026-000140 of Acme Plumbing Inc." in proposal.reason
+
+
+def small_book(*items: OpenItem, customers: list[CustomerRef] | None = None) -> Book:
+    return Book(items, customers or CUSTOMERS, today=TODAY)
+
+
+def test_an_item_owing_the_same_one_typo_from_the_number_read_stops_it():
+    twins = small_book(
+        item(1, "INV-2026-000301", 1, "invoice", "500.00", date(2026, 2, 1)),
+        item(2, "INV-2026-000302", 1, "invoice", "500.00", date(2026, 3, 1)),
+    )
+    proposal = pay(twins, "500.00", "ACME PLUMBING", reference="INV-2026-000301")
+    assert allocations(proposal) == [(1, "500.00")]
+    assert proposal.confidence == D("0.85")
+    assert "INV-2026-000302, one typo from what was written, owes the same amount" in (
+        proposal.reason
+    )
+
+
+def test_an_exact_number_owing_a_common_amount_needs_someone_to_vouch_for_the_customer():
+    fees = small_book(
+        *(
+            item(n, f"FEE-2026-{n * 1111:06d}", 2 if n < 3 else 5, "fee", "25.00", date(2026, 2, 1))
+            for n in (1, 2, 3, 4)
+        )
+    )
+    nobody = pay(fees, "25.00", reference="FEE-2026-002222")
+    assert (nobody.customer_id, nobody.confidence) == (2, D("0.88"))
+    assert "nobody vouches for the customer and many items owe that amount" in nobody.reason
+    vouched = pay(fees, "25.00", "CITY OF RIVERSIDE", reference="FEE-2026-002222")
+    assert (vouched.customer_id, vouched.confidence) == (2, D("0.99"))
+
+
+def test_a_payer_name_close_to_a_second_customer_is_a_shared_name():
+    customers = [
+        CustomerRef(1, "C000001", "Laura Richardson"),
+        CustomerRef(2, "C000002", "Laura C. Richardson"),
+    ]
+    both = small_book(
+        item(1, "INV-2026-000011", 1, "invoice", "50.00", date(2026, 2, 1)),
+        item(2, "INV-2026-000012", 2, "invoice", "75.00", date(2026, 2, 1)),
+        customers=customers,
+    )
+    proposal = pay(both, "50.00", "LAURA RICHARDSON")
+    assert proposal.customer_id == 1
+    assert "is the name of 2 customers" in proposal.reason
+    with_initial = pay(both, "75.00", "LAURA C RICHARDSON")
+    assert (with_initial.customer_id, with_initial.confidence) == (2, D("0.96"))
+
+
 def test_taking_a_proposal_lowers_the_book_so_a_second_payment_is_not_applied_again(book):
     first = pay(book, "150.00", "ACME PLUMBING", reference="INV-2026-000123")
     book.take(first)

@@ -78,11 +78,12 @@ leaves the rest open; an overpayment leaves the excess unapplied on the customer
 no document named and no amount match, the payment goes down the policy's order over all the
 customer's open items; a customer owing nothing gets it all on account.
 
-Bounds: a number lookup is about twenty dictionary probes (a one-deletion index over digit
-keys); a payer lookup scores at most 12 candidate names and is cached; the combination search
-takes the customer's 20 items first in the policy's order owing less than the payment, sets of
-at most 5, at most 20,000 steps. Measured on the benchmark (benchmarks/remittances.py): see its
-docstring.
+Bounds: an exact number is one dictionary lookup; the typo search probes every one-typo variant
+of what was written that is ten digits long, a few hundred lookups at most, and only when the
+exact reading does not settle it; a payer lookup scores at most 12 candidate names and is
+cached; the combination search takes the customer's 20 items first in the policy's order owing
+less than the payment, sets of at most 5, at most 20,000 steps. Building the book costs a few
+microseconds an open item (one pass, no sorting). Measured figures: benchmarks/remittances.py.
 """
 
 from .allocation import (

@@ -58,7 +58,7 @@ class Accounts(Evidence):
             clauses.append(f"the customer owes nothing; {money(self.payment)} stays on account")
             hypothesis = Hypothesis(customer_id, (), self.payment, confidence, rule, clauses)
             return self._customer_caps(hypothesis, customer_id)
-        same = [book.items[i] for i in book._owing.get((customer_id, self.payment), ())]
+        same = [book.items[i] for i in book.owing(customer_id, self.payment)]
         chosen: list[OpenItem] | None = None
         several = False
         if same:
@@ -86,7 +86,7 @@ class Accounts(Evidence):
                 )
         elif named:
             return None  # a document is named: only one open item of the amount is a reading
-        elif book._balance[customer_id] == self.payment and len(open_items) > 1:
+        elif book.balance(customer_id) == self.payment and len(open_items) > 1:
             chosen = open_items
             rule = "amount_combination"
             clauses.append(
@@ -113,7 +113,7 @@ class Accounts(Evidence):
             allocations, left = allocate(
                 from_cents(self.payment), open_items, policy, today=book.today
             )
-            owed = book._balance[customer_id]
+            owed = book.balance(customer_id)
             clauses.append(
                 f"no open item or set of items matches {money(self.payment)}; applied "
                 f"{policy.label.lower()}"
@@ -157,6 +157,10 @@ class Accounts(Evidence):
             return CAP_DOUBT, f"the remittance names {written}, not these items"
         if reading.mention.shape == "short":
             return 100, ""
+        paid = [c for c in exact if book.items[c.item_id].customer_id == customer_id]
+        if paid:  # the customer's, already paid: a second payment, or meant for another item?
+            number = book.items[paid[0].item_id].number
+            return CAP_DOUBT, f"the remittance names {number}, already paid"
         others = {book.items[c.item_id].customer_id for c in exact} - {customer_id}
         if others:
             other = book.describe(min(others))

@@ -74,9 +74,10 @@ class Allocation:
 def to_cents(amount: Decimal) -> int:
     """An amount in whole cents. Refuses a third decimal place: that is not money here."""
     scaled = amount * 100
-    if scaled != scaled.to_integral_value():
+    cents = int(scaled)
+    if cents != scaled:
         raise ValueError(f"{amount} has more than two decimal places.")
-    return int(scaled)
+    return cents
 
 
 def from_cents(cents: int) -> Decimal:

@@ -41,7 +41,7 @@ from .evidence import (
     money,
     plainly,
 )
-from .numbers import Mention, within
+from .numbers import Mention, describe_edit, key_of, within
 
 
 class Documents(Evidence):
@@ -367,10 +367,10 @@ class Documents(Evidence):
         book = self.book
         for item_id in chosen:
             owner = book.items[item_id].customer_id
-            for other in book._owing.get((owner, book._open[item_id]), ()):
-                key = book.numbers.key_of.get(other)
+            for other in book.owing(owner, book._open[item_id]):
+                key = key_of(book.items[other].number)
                 written = mention_of[item_id].keys
-                if other != item_id and key and any(within(w, key, 1) for w in written):
+                if other != item_id and key and any(describe_edit(w, key) for w in written):
                     return book.items[other].number
         return ""
 
@@ -383,15 +383,14 @@ class Documents(Evidence):
         an item owing exactly what the typo reading owes, the amount cannot tell them apart.
         """
         book = self.book
-        numbers = book.numbers
         for item_id, candidate in chosen.items():
             if not candidate.edit:
                 continue
             owner = book.items[item_id].customer_id
-            for other in book._owing.get((owner, book._open[item_id]), ()):
+            for other in book.owing(owner, book._open[item_id]):
                 if other == item_id:
                     continue
-                key = numbers.key_of.get(other)
+                key = key_of(book.items[other].number)
                 if key and any(within(written, key, 2) for written in mention_of[item_id].keys):
                     return book.items[other].number
         return ""
@@ -426,6 +425,8 @@ class Documents(Evidence):
                 return False
             if len(self.book._by_amount.get(target, ())) > COMMON_AMOUNT:
                 return False  # a common amount: a second typo could land here by chance
+            if any(opened[c.item_id] > 0 for c in reading.exact if not c.edit):
+                return False  # as written it is another open item, perhaps paid short
         return True
 
     def _mentions_of(self, chosen: dict[int, Candidate]) -> dict[int, Mention]:

@@ -27,6 +27,8 @@ from .names import NameIndex
 from .numbers import NumberIndex
 from .records import CustomerRef, MatchError, Proposal, Remittance
 
+BIG_CUSTOMER = 64  # more items than this: the customer's items are indexed by amount
+
 
 class Book:
     """The open items and customers of one run, indexed for matching. Build once, match many."""
@@ -46,8 +48,7 @@ class Book:
         self._open: dict[int, int] = {}
         self._by_customer: dict[int, list[int]] = defaultdict(list)
         self._by_amount: dict[int, set[int]] = defaultdict(set)
-        self._owing: dict[tuple[int, int], set[int]] = defaultdict(set)  # (customer, cents)
-        self._balance: dict[int, int] = defaultdict(int)
+        self._owing: dict[int, dict[int, list[int]]] = {}  # a big customer's items by amount
         self.numbers = NumberIndex()
         self.names = NameIndex()
         for customer in customers:
@@ -56,18 +57,18 @@ class Book:
             self.names.add(customer.id, customer.name)
             for alias in customer.aliases:
                 self.names.add(customer.id, alias, alias=True)
+        known, by_customer, by_amount = self.customers, self._by_customer, self._by_amount
+        add_number = self.numbers.add_item
         for item in items:
-            if item.customer_id not in self.customers:
+            if item.customer_id not in known:
                 raise ValueError(f"Item {item.number} belongs to an unknown customer.")
             cents = to_cents(item.open_amount)
             self.items[item.id] = item
             self._open[item.id] = cents
-            self._by_customer[item.customer_id].append(item.id)
-            self.numbers.add_item(item.id, item.number)
+            by_customer[item.customer_id].append(item.id)
+            add_number(item.id, item.number)
             if cents > 0:
-                self._by_amount[cents].add(item.id)
-                self._owing[(item.customer_id, cents)].add(item.id)
-                self._balance[item.customer_id] += cents
+                by_amount[cents].add(item.id)
 
     # -- changes --------------------------------------------------------------------------------
 
@@ -85,12 +86,13 @@ class Book:
             after = before - cents
             item = self.items[item_id]
             self._by_amount[before].discard(item_id)
-            self._owing[(item.customer_id, before)].discard(item_id)
             if after > 0:
                 self._by_amount[after].add(item_id)
-                self._owing[(item.customer_id, after)].add(item_id)
             self._open[item_id] = after
-            self._balance[item.customer_id] -= cents
+            index = self._owing.get(item.customer_id)
+            if index is not None:
+                index[before].remove(item_id)
+                index[after].append(item_id)
             self.items[item_id] = replace(item, open_amount=from_cents(after))
 
     def teach(self, customer_id: int, payer: str) -> None:
@@ -120,6 +122,23 @@ class Book:
     def open_items(self, customer_id: int) -> list[OpenItem]:
         return [self.items[i] for i in self._by_customer.get(customer_id, ()) if self._open[i] > 0]
 
+    def owing(self, customer_id: int, cents: int) -> list[int]:
+        """The customer's items that owe exactly `cents` (an index kept for big customers)."""
+        mine = self._by_customer.get(customer_id, ())
+        if len(mine) <= BIG_CUSTOMER:
+            return [i for i in mine if self._open[i] == cents]
+        index = self._owing.get(customer_id)
+        if index is None:
+            index = defaultdict(list)
+            for i in mine:
+                index[self._open[i]].append(i)
+            self._owing[customer_id] = index
+        return list(index.get(cents, ()))
+
+    def balance(self, customer_id: int) -> int:
+        """What the customer owes in all, in cents."""
+        return sum(self._open[i] for i in self._by_customer.get(customer_id, ()))
+
     def describe(self, customer_id: int) -> str:
         customer = self.customers[customer_id]
         return f"{customer.name} ({customer.number})"
@@ -129,44 +148,47 @@ class _Match(Documents, Accounts):
     """One remittance being matched: every hypothesis, then the decision."""
 
     def run(self) -> Proposal:
-        hypotheses: list[Hypothesis] = []
-        by_reference: dict[int, Hypothesis] = {}
-        owners = self._owners(fuzzy=False)
-        for customer_id in owners:
+        """Every hypothesis worth making, then the decision (`_decide`).
+
+        First the documents read exactly; when one of them settles it (0.99, no rival), that is
+        all. Otherwise the typo readings too, then the customers the payer or a customer number
+        points to, by amount and policy; with none of these, the amount alone.
+        """
+        by_reference: dict[int, list[Hypothesis]] = {}
+        for customer_id in self._owners(fuzzy=False):
             found = self._by_reference(customer_id, fuzzy=False)
             if found:
-                by_reference[customer_id] = found
-        best = max(by_reference.values(), key=lambda h: h.confidence, default=None)
+                by_reference[customer_id] = [found]
+        first = [h for found in by_reference.values() for h in found]
+        best = max(first, key=lambda h: h.confidence, default=None)
         settled = (
             best is not None
             and best.confidence >= EXACT_FITS
-            and not any(
-                h is not best and h.confidence >= RIVAL_FLOOR for h in by_reference.values()
-            )
+            and not any(h is not best and h.confidence >= RIVAL_FLOOR for h in first)
         )
-        if not settled:
-            for customer_id in self._owners(fuzzy=True):
-                found = self._by_reference(customer_id, fuzzy=True)
-                if found and (
-                    customer_id not in by_reference
-                    or found.confidence > by_reference[customer_id].confidence
-                ):
-                    by_reference[customer_id] = found
-            hypotheses.extend(by_reference.values())
-            for customer_id, evidence in self.who.items():
-                known = by_reference.get(customer_id)
-                if known is not None and known.fits:
-                    continue
-                if evidence.level >= Seen.LIKE:
-                    found = self._by_customer(customer_id, evidence, named=known is not None)
-                    if found:
-                        hypotheses.append(found)
-            if not hypotheses:
-                alone = self._amount_only()
-                if alone:
-                    hypotheses.append(alone)
-        else:
-            hypotheses.extend(by_reference.values())
+        if settled:
+            return self._decide(first)
+        for customer_id in self._owners(fuzzy=True):
+            found = self._by_reference(customer_id, fuzzy=True)
+            if found is None:
+                continue
+            readings = by_reference.setdefault(customer_id, [])
+            # a second reading of the same customer's documents is a rival, not a replacement
+            if all(found.items != known.items for known in readings):
+                readings.append(found)
+        hypotheses = [h for found in by_reference.values() for h in found]
+        for customer_id, evidence in self.who.items():
+            known = by_reference.get(customer_id, [])
+            if any(h.fits for h in known):
+                continue
+            if evidence.level >= Seen.LIKE:
+                found = self._by_customer(customer_id, evidence, named=bool(known))
+                if found:
+                    hypotheses.append(found)
+        if not hypotheses:
+            alone = self._amount_only()
+            if alone:
+                hypotheses.append(alone)
         return self._decide(hypotheses)
 
     def _decide(self, hypotheses: list[Hypothesis]) -> Proposal:
@@ -180,7 +202,7 @@ class _Match(Documents, Accounts):
         for rival in hypotheses[1:]:
             if rival.confidence < RIVAL_FLOOR:
                 break
-            if rival.customer_id != best.customer_id or rival.items != best.items:
+            if _rivals(best, rival):
                 what = ", ".join(self.book.items[i].number for i in sorted(rival.items)) or (
                     "the account"
                 )
@@ -211,3 +233,17 @@ class _Match(Documents, Accounts):
         if same > 1:
             found.append(f"{same} open items are of {money(self.payment)}")
         return found
+
+
+def _rivals(best: Hypothesis, other: Hypothesis) -> bool:
+    """Whether another reading stands against the best one.
+
+    It does when it pays other items (or another customer), unless the best one ties out to the
+    cent and the other does not, or the other is part of the best one that leaves some of it
+    unexplained (a first reading with a number not yet read).
+    """
+    if other.customer_id == best.customer_id and other.items == best.items:
+        return False
+    if best.fits and not other.fits:
+        return False
+    return not (other.customer_id == best.customer_id and other.items < best.items)

@@ -15,7 +15,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from .allocation import Allocation, to_cents
-from .numbers import Mention, Reading
+from .numbers import Mention, Reading, prefix_of
 from .records import Remittance
 
 if TYPE_CHECKING:
@@ -305,11 +305,13 @@ class Evidence:
     def _exact_candidates(self, mention: Mention) -> list[Candidate]:
         numbers = self.book.numbers
         found = []
+        items = self.book.items
         for item_id in numbers.exact(mention):
             edit = ""
-            prefix = numbers.prefix_of.get(item_id, "")
-            if mention.shape == "full" and mention.prefix and prefix != mention.prefix:
-                edit = f"{mention.prefix} written for {prefix}"
+            if mention.shape == "full" and mention.prefix:
+                prefix = prefix_of(items[item_id].number)
+                if prefix != mention.prefix:
+                    edit = f"{mention.prefix} written for {prefix}"
             found.append(Candidate(item_id, edit, short=mention.shape == "short"))
         return found
 
@@ -319,9 +321,9 @@ class Evidence:
             mention = reading.mention
             near = []
             if mention.shape == "full":
+                items = self.book.items
                 for item_id, edit in numbers.near(mention):
-                    prefix = numbers.prefix_of.get(item_id, "")
-                    if mention.prefix and prefix != mention.prefix:
+                    if mention.prefix and prefix_of(items[item_id].number) != mention.prefix:
                         continue  # a typo and another prefix: two differences
                     near.append(Candidate(item_id, edit))
             reading.near = near

@@ -147,6 +147,7 @@ def _misspelled_legal(word: str) -> bool:
     return len(word) >= 5 and any(len(form) >= 5 and one_edit(word, form) for form in LEGAL)
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The word without a plural "s": "services" is "service", "brothers" is "brother"."""
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -159,7 +160,8 @@ def name_words(text: str) -> tuple[str, ...]:
     return _words_of(_plain(text))
 
 
-def name_parts(text: str) -> list[tuple[str, ...]]:
+@lru_cache(maxsize=65536)
+def name_parts(text: str) -> tuple[tuple[str, ...], ...]:
     """The whole name, then each part around "dba", "aka" or "c/o", as words."""
     plain = _plain(text)
     whole = _words_of(plain)
@@ -167,7 +169,7 @@ def name_parts(text: str) -> list[tuple[str, ...]]:
     pieces = _PARTS.split(plain)
     if len(pieces) > 1:
         parts.extend(words for piece in pieces if (words := _words_of(piece)) and words != whole)
-    return parts
+    return tuple(parts)
 
 
 def name_key(text: str) -> str:
@@ -228,6 +230,7 @@ class NameIndex:
         self._vocabulary: list[str] | None = None
         self._cache: dict[str, NameMatch] = {}
         self._weights: dict[str, float] = {}
+        self._profiles: dict[tuple[str, ...], tuple[list[str], float]] = {}
 
     def add(self, customer_id: int, text: str, *, alias: bool = False) -> None:
         for words in name_parts(text):
@@ -253,6 +256,7 @@ class NameIndex:
             self.postings[word].append(index)
         self._cache.clear()
         self._weights.clear()
+        self._profiles.clear()
 
     # -- weights --------------------------------------------------------------------------------
 
@@ -289,20 +293,23 @@ class NameIndex:
             if 2 <= len(payer) <= len(name) and payer != name and _cut_from(payer, name):
                 return CUT
         words = list(dict.fromkeys(payer))
-        others = list(dict.fromkeys(name))
+        others, total_name = self._profile(name)
         last = len(payer) - 1
         # every pair that counts, the best first: each word pairs with at most one
-        pairs = sorted(
-            (
-                (quality, i, j)
-                for i, word in enumerate(words)
-                for j, other in enumerate(others)
-                if (quality := _pair(word, other, last=i == last)) > 0
-            ),
-            key=lambda pair: (-pair[0], pair[1], pair[2]),
-        )
-        used_words: set[int] = set()
-        used_others: set[int] = set()
+        pairs = [(EXACT, i, others.index(word)) for i, word in enumerate(words) if word in others]
+        used_words = {i for _, i, _ in pairs}
+        used_others = {j for _, _, j in pairs}
+        rest = [
+            (quality, i, j)
+            for i, word in enumerate(words)
+            if i not in used_words
+            for j, other in enumerate(others)
+            if j not in used_others and (quality := _pair(word, other, last=i == last))
+        ]
+        if len(rest) > 1:
+            rest.sort(key=lambda pair: (-pair[0], pair[1], pair[2]))
+        pairs.extend(rest)
+        used_words, used_others = set(), set()
         matched_payer = matched_name = total_payer = 0.0
         for quality, i, j in pairs:
             if i in used_words or j in used_others:
@@ -317,8 +324,16 @@ class NameIndex:
         for i, word in enumerate(words):
             if i not in used_words:
                 total_payer += self.weight(word if word in self.postings else "")
-        total_name = sum(self.weight(other) for other in others)
         return min(matched_payer / total_payer, matched_name / total_name)
+
+    def _profile(self, name: tuple[str, ...]) -> tuple[list[str], float]:
+        """A name's distinct words and their total weight, kept until the next name is added."""
+        profile = self._profiles.get(name)
+        if profile is None:
+            others = list(dict.fromkeys(name))
+            profile = (others, sum(self.weight(other) for other in others))
+            self._profiles[name] = profile
+        return profile
 
     def similarity(self, payer: str, customer_id: int) -> float:
         """The best score of the payer against any name or alias of the customer."""
@@ -368,8 +383,14 @@ class NameIndex:
         return result
 
     def _supersets(self, words: tuple[str, ...]) -> list[int]:
-        """The names holding every one of the words (and more), at most 50."""
-        postings = sorted((self.postings.get(word, []) for word in set(words)), key=len)
+        """The names holding every one of the words (a plural "s" aside) and more, at most 50."""
+        postings = sorted(
+            (
+                {i for form in {word, stem(word), word + "s"} for i in self.postings.get(form, ())}
+                for word in set(words)
+            ),
+            key=len,
+        )
         if not postings or not postings[0]:
             return []
         found = set(postings[0])
@@ -414,6 +435,7 @@ class NameIndex:
         return [index for index, _ in best]
 
 
+@lru_cache(maxsize=262144)
 def _pair(word: str, other: str, *, last: bool) -> float:
     if word == other or stem(word) == stem(other):
         return EXACT
@@ -433,6 +455,7 @@ def _pair(word: str, other: str, *, last: bool) -> float:
     return 0.0
 
 
+@lru_cache(maxsize=65536)
 def _without_cut_form(payer: tuple[str, ...]) -> tuple[str, ...]:
     """Without a last word that is the start of a legal form ("LL", "INCORP", "COR")."""
     last = payer[-1] if payer else ""

@@ -11,9 +11,9 @@ Reading the text (`NumberIndex.read`):
 - amounts (`$1,234.50`, `45.00`) and dates (`03/15/2026`, `2026-03-15`) are taken out first;
 - the rest is cut into runs of letters and digits; in a run holding digits, the letter O is read
   as 0 and the letters l and I as 1 (`INV-2O26-000l23`), and the reading says so;
-- a four-digit year (one within a typo of a year the book holds) followed by a run of digits is a
-  full number: `INV 2026 123`, `2026-000123`, `inv2026000123` (the year and sequence in one run
-  of eight to eleven digits);
+- a four-digit year (one within a typo of a year the book holds) followed by a run of digits, or
+  any four digits followed by five to seven, is a full number: `INV 2026 123`, `2026-000123`,
+  `inv2026000123` (the year and sequence in one run of eight to eleven digits);
 - digits after a full number, separated only by commas, "and", "&" or spaces, share its year and
   prefix: `INV-2026-000123, 000124 & 125`;
 - other digits (`#123`, `Invoice 123`) are a short number: the sequence alone, which names an item
@@ -24,9 +24,9 @@ Reading the text (`NumberIndex.read`):
 
 Finding a full number (`exact`, `near`): exactly (leading zeros may be left out), then within
 one typo: one digit dropped, added or changed, or two neighbouring digits swapped. The typo search
-is a one-deletion index over the digit keys (each key and each key with one digit deleted), so a
-lookup is about twenty dictionary probes however large the book, and every hit is checked with a
-true edit-distance test.
+probes every variant of what was written that has the length of a key (ten digits): at most a
+couple of hundred dictionary lookups however large the book, and no index to build beyond the
+keys themselves.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 
 STANDARD = re.compile(r"^([A-Z]{1,6})-(\d{4})-(\d{1,9})$")
 WIDTH = 6
+KEY_LENGTH = 4 + WIDTH  # the year and the sequence
+DIGITS = "0123456789"
 _AMOUNT = re.compile(
     r"\$\s?\d[\d,]*(?:\.\d{1,2})?|\b\d{1,3}(?:,\d{3})+(?:\.\d{2})?\b|\b\d+\.\d{2}\b"
 )
@@ -92,6 +94,21 @@ WORD_PREFIXES = {"INVOICE": "INV", "INVOICES": "INV", "DEBIT": "DM", "FEES": "FE
 
 def split_number(number: str) -> tuple[str, str, int] | None:
     """("INV", "2026", 123) for "INV-2026-000123"; None for a number of another shape."""
+    parts = number.split("-")
+    if (
+        len(parts) == 3
+        and parts[0].isascii()
+        and parts[0].isalpha()
+        and parts[0].isupper()
+        and len(parts[0]) <= 6
+        and len(parts[1]) == 4
+        and parts[1].isdigit()
+        and 1 <= len(parts[2]) <= WIDTH
+        and parts[2].isdigit()
+        and parts[2].isascii()
+        and parts[1].isascii()
+    ):
+        return parts[0], parts[1], int(parts[2])
     match = STANDARD.match(number.strip().upper())
     if not match or len(match.group(3)) > WIDTH:
         return None
@@ -100,6 +117,17 @@ def split_number(number: str) -> tuple[str, str, int] | None:
 
 def digit_key(year: str, sequence: int) -> str:
     return f"{year}{sequence:0{WIDTH}d}"
+
+
+def key_of(number: str) -> str:
+    """The digit key of a document number ("2026000123"), or "" for a number of another shape."""
+    parts = split_number(number)
+    return digit_key(parts[1], parts[2]) if parts else ""
+
+
+def prefix_of(number: str) -> str:
+    """The prefix of a number in the standard shape ("INV" of "INV-2026-000123")."""
+    return number.partition("-")[0].upper()
 
 
 def compact(text: str) -> str:
@@ -194,12 +222,9 @@ class Reading:
 class NumberIndex:
     def __init__(self) -> None:
         self.full: dict[str, list[int]] = defaultdict(list)  # digit key -> item ids
-        self.deleted: dict[str, list[str]] = defaultdict(list)  # key less one digit -> keys
         self.short: dict[int, list[int]] = defaultdict(list)  # sequence -> item ids
         self.legacy: dict[str, list[int]] = defaultdict(list)  # compact number -> item ids
         self.legacy_heads: set[str] = set()  # the first run of letters or digits of each
-        self.prefix_of: dict[int, str] = {}
-        self.key_of: dict[int, str] = {}
         self.prefixes: set[str] = set()
         self.years: set[str] = set()
         self.customer_numbers: dict[str, int] = {}  # compact customer number -> customer id
@@ -219,17 +244,10 @@ class NumberIndex:
             return
         prefix, year, sequence = parts
         key = digit_key(year, sequence)
-        if key not in self.full:
-            for i in range(len(key)):
-                deleted = key[:i] + key[i + 1 :]
-                keys = self.deleted[deleted]
-                if not keys or keys[-1] != key:
-                    keys.append(key)
         self.full[key].append(item_id)
         self.short[sequence].append(item_id)
-        self.prefix_of[item_id] = prefix
-        self.key_of[item_id] = key
-        self.prefixes.add(prefix)
+        if prefix not in self.prefixes:
+            self.prefixes.add(prefix)
         if year not in self.years:
             self.years.add(year)
             self._near_years = None
@@ -273,25 +291,41 @@ class NumberIndex:
         found: dict[str, str] = {}
         exact = mention.keys[0] if mention.keys and len(mention.sequence) <= WIDTH else None
         for written in mention.keys:
-            for key in self._near_keys(written):
-                if key == exact or key in found:
-                    continue
-                edit = describe_edit(written, key)
-                if edit:
+            for key, edit in self._near_keys(written):
+                if key != exact and key not in found:
                     found[key] = edit
         return [(item_id, edit) for key, edit in found.items() for item_id in self.full[key]]
 
-    def _near_keys(self, written: str) -> set[str]:
-        keys: set[str] = set()
-        if written in self.full:
-            keys.add(written)
-        keys.update(self.deleted.get(written, ()))
-        for i in range(len(written)):
-            shorter = written[:i] + written[i + 1 :]
-            if shorter in self.full:
-                keys.add(shorter)
-            keys.update(self.deleted.get(shorter, ()))
-        return keys
+    def _near_keys(self, written: str) -> list[tuple[str, str]]:
+        """The keys in the book one typo from `written`, with the typo: every variant of what
+        was written that has a key's length (ten digits) is probed, a few hundred at most."""
+        full = self.full
+        size = len(written)
+        found = []
+        if size == KEY_LENGTH + 1:
+            for i in range(size):
+                key = written[:i] + written[i + 1 :]
+                if key in full:
+                    found.append((key, "one digit too many"))
+        elif size == KEY_LENGTH - 1:
+            for i in range(size + 1):
+                for digit in DIGITS:
+                    key = written[:i] + digit + written[i:]
+                    if key in full:
+                        found.append((key, "one digit left out"))
+        elif size == KEY_LENGTH:
+            for i in range(size - 1):
+                if written[i] != written[i + 1]:
+                    key = written[:i] + written[i + 1] + written[i] + written[i + 2 :]
+                    if key in full:
+                        found.append((key, "two digits swapped"))
+            for i in range(size):
+                for digit in DIGITS:
+                    if digit != written[i]:
+                        key = written[:i] + digit + written[i + 1 :]
+                        if key in full:
+                            found.append((key, f"{written[i]} written for {digit}"))
+        return found
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -374,13 +408,16 @@ class NumberIndex:
                 start = prefix_at
             mention: Mention | None = None
             consumed = 1
-            if len(digits) == 4 and digits in years and i + 1 < len(runs):
+            if len(digits) == 4 and i + 1 < len(runs):
                 nxt, nstart, nend = runs[i + 1]
                 nword, ndigits, nfixes = _split_run(nxt, self.prefixes)
                 if (
                     not nword
                     and ndigits is not None
                     and 1 <= len(ndigits) <= WIDTH + 1
+                    # a year, or four digits before a sequence's five or more ("2072-5008132":
+                    # a digit too many in the year)
+                    and (digits in years or len(ndigits) >= WIDTH - 1)
                     and _ADJACENT.match(cleaned[end:nstart])
                 ):
                     mention = Mention(
