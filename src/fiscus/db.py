@@ -148,6 +148,62 @@ def as_saved(
     return obj
 
 
+def saved_by_id(model: type[M], ids: Iterable[int], *, for_update: bool = False) -> dict[int, M]:
+    """The rows of `model` with these ids, as instances (see `as_saved`), keyed and ordered by id.
+
+    With `for_update` the rows are locked (SELECT ... FOR UPDATE, which PostgreSQL takes in the
+    order the rows are read: by id, so two transactions locking overlapping sets never
+    deadlock). Related objects are not loaded; reading one queries for it, as with a queryset.
+
+    PostgreSQL: one query with the ids as one array parameter (see int_array), each value
+    converted by the field's and the backend's converters, as a queryset converts it; building
+    instances without `Model.__init__` makes this several times faster than `in_bulk` at
+    thousands of rows. Elsewhere (SQLite) a queryset reads the values.
+    """
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    meta = model._meta
+    fields = meta.concrete_fields
+    attnames = [f.attname for f in fields]
+    rows: Iterable[Sequence[Any]]
+    if is_postgres():
+        quote = connection.ops.quote_name
+        pk = quote(meta.pk.column)
+        sql = (
+            f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)} "
+            f"WHERE {pk} = ANY(%s::bigint[]) ORDER BY {pk}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql + (" FOR UPDATE" if for_update else ""), [int_array(wanted)])
+            rows = cursor.fetchall()
+        converters = []
+        for n, f in enumerate(fields):
+            col = f.get_col(meta.db_table)
+            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if found:
+                converters.append((n, col, found))
+        if converters:
+            converted = []
+            for row in rows:
+                values = list(row)
+                for n, col, found in converters:
+                    for convert in found:
+                        values[n] = convert(values[n], col, connection)
+                converted.append(values)
+            rows = converted
+    else:
+        rows = []
+        size = connection.features.max_query_params or len(wanted)
+        for start in range(0, len(wanted), size):
+            queryset = model._default_manager.filter(pk__in=wanted[start : start + size])
+            if for_update:
+                queryset = queryset.select_for_update()
+            rows.extend(queryset.order_by("pk").values_list(*attnames))
+    at = attnames.index(meta.pk.attname)
+    return {row[at]: as_saved(model, dict(zip(attnames, row, strict=True))) for row in rows}
+
+
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION fiscus_refuse_change() RETURNS trigger AS $$
 BEGIN

@@ -6,10 +6,12 @@ Every event here writes its GL entry and its receivable rows in one transaction 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from decimal import Decimal
+from hashlib import sha256
+from json.encoder import encode_basestring_ascii as _json_text  # json.dumps's, ensure_ascii
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -194,28 +196,7 @@ def write_entries(
 
     `new_items` says the items were just created with `open_amount` already equal to the rows.
     """
-    written = _append(rows, by=by)
-    if not new_items:
-        per_item: dict[int, Decimal] = defaultdict(lambda: money.ZERO)
-        for row in written:
-            per_item[row[3]] += row[4]
-        # The new open amount is computed here, in Decimal, and written as a value: SQLite does
-        # `open_amount + delta` in floating point, so 137.85 - 136.47 - 1.38 came out a hair
-        # below zero there and the item_open_within_amount constraint refused a valid posting.
-        current = dict(
-            Item.objects.select_for_update()
-            .filter(pk__in=per_item)
-            .values_list("pk", "open_amount")
-        )
-        _set_open_amounts(
-            {item_id: money.cents(current[item_id] + delta) for item_id, delta in per_item.items()}
-        )
-        # Keep the callers' copies in step, so `application.debit_item.open_amount` is true.
-        seen: set[int] = set()
-        for item, *_ in rows:
-            if id(item) not in seen:
-                seen.add(id(item))
-                item.open_amount = money.cents(current[item.pk] + per_item[item.pk])
+    written = _write_rows(rows, by=by, new_items=new_items)
     return [
         db.as_saved(
             ReceivableEntry,
@@ -226,17 +207,65 @@ def write_entries(
     ]
 
 
+def _write_rows(
+    rows: Sequence[tuple[Item, Decimal, str, str, date, JournalEntry | None]],
+    *,
+    by: AbstractBaseUser,
+    new_items: bool = False,
+    locked: bool = False,
+) -> list[tuple[Any, ...]]:
+    """What write_entries does, returning the rows as value tuples (RECEIVABLE_COLUMNS).
+
+    `locked` says each item's `open_amount` is current: the item was read under its row lock
+    (or created) in this transaction and has not changed since, so it is not read again.
+    """
+    written = _append(rows, by=by)
+    if new_items:
+        return written
+    per_item: dict[int, Decimal] = defaultdict(lambda: money.ZERO)
+    for row in written:
+        per_item[row[3]] += row[4]
+    current: dict[int, Decimal]
+    if locked:
+        current = {}
+        for item, *_ in rows:
+            current.setdefault(item.pk, item.open_amount)
+    else:
+        current = dict(
+            Item.objects.select_for_update()
+            .filter(pk__in=per_item)
+            .order_by("pk")
+            .values_list("pk", "open_amount")
+        )
+    # The new open amount is computed here, in Decimal, and written as a value: SQLite does
+    # `open_amount + delta` in floating point, so 137.85 - 136.47 - 1.38 came out a hair
+    # below zero there and the item_open_within_amount constraint refused a valid posting.
+    new = {item_id: money.cents(current[item_id] + delta) for item_id, delta in per_item.items()}
+    _set_open_amounts(new)
+    # Keep the callers' copies in step, so `application.debit_item.open_amount` is true.
+    for item, *_ in rows:
+        item.open_amount = new[item.pk]
+    return written
+
+
 def _set_open_amounts(values: dict[int, Decimal]) -> None:
-    """Write each item's new open amount: one statement on PostgreSQL, however many items."""
+    """Write each item's new open amount: one statement on PostgreSQL, however many items.
+
+    The rows are written in id order: the order their locks are taken in, and roughly the order
+    they lie in the table and its indexes (at 20,000 items, about 0.6 s of server time instead
+    of 0.9 s in no particular order).
+    """
     if not values:
         return
     table = connection.ops.quote_name(Item._meta.db_table)
     with connection.cursor() as cursor:
         if db.is_postgres():
+            ids = sorted(values)
             cursor.execute(
                 f"UPDATE {table} AS i SET open_amount = v.amount FROM "
                 "unnest(%s::bigint[], %s::numeric[]) AS v(id, amount) WHERE i.id = v.id",
-                [list(values), list(values.values())],
+                # as array literals: psycopg adapts a list element by element (see int_array)
+                [db.int_array(ids), "{" + ",".join(str(values[pk]) for pk in ids) + "}"],
             )
             return
         cursor.executemany(
@@ -257,7 +286,6 @@ def _append(
     now_utc = now.astimezone(UTC).isoformat()
     recorded_by_id = by.pk
     ids = db.allocate_ids(ReceivableEntry, len(rows))
-    link = chain.link
     written: list[tuple[Any, ...]] = []
     utc: dict[Any, str] = {}
 
@@ -279,26 +307,28 @@ def _append(
             else:
                 recorded_at, recorded_at_utc, je_id = now, now_utc, None
             is_credit = item.amount < 0
-            digest = link(
-                prev,
-                _payload(
-                    seq,
-                    item.customer_id,
-                    item.pk,
-                    str(amount),
-                    effective.isoformat(),
-                    recorded_at_utc,
-                    source,
-                    ref,
-                    je_id,
-                    recorded_by_id,
-                    item.fund_id,
-                    item.department_id,
-                    item.due_date.isoformat(),
-                    item.document_date.isoformat(),
-                    is_credit,
-                ),
-            )
+            digest = sha256(
+                (
+                    prev
+                    + _canonical(
+                        seq,
+                        item.customer_id,
+                        item.pk,
+                        str(amount),
+                        effective.isoformat(),
+                        recorded_at_utc,
+                        source,
+                        ref,
+                        je_id,
+                        recorded_by_id,
+                        item.fund_id,
+                        item.department_id,
+                        item.due_date.isoformat(),
+                        item.document_date.isoformat(),
+                        is_credit,
+                    )
+                ).encode()
+            ).hexdigest()
             row = (
                 row_id,
                 seq,
@@ -348,6 +378,77 @@ def canonical(e: ReceivableEntry) -> dict[str, Any]:
         e.due_date.isoformat(),
         e.document_date.isoformat(),
         e.is_credit,
+    )
+
+
+def _canonical(
+    seq: int,
+    customer_id: int,
+    item_id: int,
+    amount: str,
+    effective_date: str,
+    recorded_at_utc: str,
+    source: str,
+    source_ref: str,
+    journal_entry_id: int | None,
+    recorded_by_id: int,
+    fund_id: int,
+    department_id: int | None,
+    due_date: str,
+    document_date: str,
+    is_credit: bool,
+) -> str:
+    """`chain.canonical(_payload(...))`, the text a receivable row's hash covers, byte for byte,
+    written directly: building the dict and a JSON encoder per row was most of the cost of
+    posting a row. The keys are in sorted order and each value is written as json.dumps writes
+    it (strings through the same escaping function); anything but the plain types expected here
+    goes the long way, so the text cannot differ (a test compares the two)."""
+    if not (
+        type(seq) is int
+        and type(customer_id) is int
+        and type(item_id) is int
+        and type(recorded_by_id) is int
+        and type(fund_id) is int
+        and (journal_entry_id is None or type(journal_entry_id) is int)
+        and (department_id is None or type(department_id) is int)
+        and type(is_credit) is bool
+        and type(amount) is str
+        and type(effective_date) is str
+        and type(recorded_at_utc) is str
+        and type(source) is str
+        and type(source_ref) is str
+        and type(due_date) is str
+        and type(document_date) is str
+    ):
+        return chain.canonical(
+            _payload(
+                seq,
+                customer_id,
+                item_id,
+                amount,
+                effective_date,
+                recorded_at_utc,
+                source,
+                source_ref,
+                journal_entry_id,
+                recorded_by_id,
+                fund_id,
+                department_id,
+                due_date,
+                document_date,
+                is_credit,
+            )
+        )
+    text = _json_text
+    return (
+        f'{{"amount":{text(amount)},"customer":{customer_id},'
+        f'"department":{"null" if department_id is None else department_id},'
+        f'"document_date":{text(document_date)},"due_date":{text(due_date)},'
+        f'"effective_date":{text(effective_date)},"fund":{fund_id},'
+        f'"is_credit":{"true" if is_credit else "false"},"item":{item_id},'
+        f'"journal_entry":{"null" if journal_entry_id is None else journal_entry_id},'
+        f'"recorded_at":{text(recorded_at_utc)},"recorded_by":{recorded_by_id},"seq":{seq},'
+        f'"source":{text(source)},"source_ref":{text(source_ref)}}}'
     )
 
 
@@ -604,25 +705,31 @@ APPLICATION_COLUMNS = (
 
 
 @transaction.atomic
-def apply_many(specs: Sequence[ApplySpec], *, on: date, by: AbstractBaseUser) -> list[Application]:
+def apply_many(
+    specs: Sequence[ApplySpec],
+    *,
+    on: date,
+    by: AbstractBaseUser,
+    held: Mapping[int, Item] | None = None,
+) -> list[Application]:
     """Apply payments and credits to debit items, in bulk, in one transaction.
 
     Every item is locked first (in id order, so two runs never deadlock); each application is
     checked against what the ones before it in the batch left, so a payment is never applied
     beyond its amount nor an invoice below zero. Across funds the interfund entry posts too.
+
+    `held` (by id) are items this transaction has already locked in id order, or created, and
+    read since: they are taken as they are (their open amounts current), not read again. The
+    specs' items are kept in step either way.
     """
     if not specs:
         return []
     ids = sorted({s.credit.pk for s in specs} | {s.debit.pk for s in specs})
-    locked = {
-        it.pk: it for it in Item.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    }
+    held = held or {}
+    locked = db.saved_by_id(Item, [pk for pk in ids if pk not in held], for_update=True)
+    locked.update((pk, held[pk]) for pk in ids if pk in held)
     # Items changed after `on` (a backdated application): the room rule of _room_from applies.
-    later = set(
-        ReceivableEntry.objects.filter(item_id__in=ids, effective_date__gt=on)
-        .values_list("item_id", flat=True)
-        .distinct()
-    )
+    later = _changed_after(ids, on)
     left = {pk: abs(it.open_amount) for pk, it in locked.items()}
     room: dict[int, Decimal] = {}
     amounts = []
@@ -723,7 +830,8 @@ def apply_many(specs: Sequence[ApplySpec], *, on: date, by: AbstractBaseUser) ->
         je = journal.get(n)
         entries_rows.append((locked[app.credit_item_id], amount, "application", ref, on, je))
         entries_rows.append((locked[app.debit_item_id], -amount, "application", ref, on, je))
-    write_entries(entries_rows, by=by)
+    # what write_entries does, without the entries as instances nobody reads
+    _write_rows(entries_rows, by=by, locked=True)
     # the callers' copies in step with the database
     for spec in specs:
         for mine, fresh in (
@@ -749,6 +857,25 @@ def apply_many(specs: Sequence[ApplySpec], *, on: date, by: AbstractBaseUser) ->
         by=by,
     )
     return applications
+
+
+def _changed_after(ids: Sequence[int], on: date) -> set[int]:
+    """Which of the items `ids` have a receivable row dated after `on`."""
+    if not db.is_postgres():
+        return set(
+            ReceivableEntry.objects.filter(item_id__in=ids, effective_date__gt=on)
+            .order_by()
+            .values_list("item_id", flat=True)
+            .distinct()
+        )
+    table = connection.ops.quote_name(ReceivableEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT item_id FROM {table} "
+            "WHERE item_id = ANY(%s::bigint[]) AND effective_date > %s",
+            [db.int_array(ids), on],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def apply_credit(
