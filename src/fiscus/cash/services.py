@@ -22,7 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from fiscus import audit, money
+from fiscus import audit, db, money
 from fiscus.audit.services import record_many
 from fiscus.cash.models import (
     AllocationPolicy,
@@ -38,7 +38,7 @@ from fiscus.cash.models import (
     Payment,
 )
 from fiscus.customers.models import Customer
-from fiscus.db import allocate_ids, as_saved, insert_rows, lock
+from fiscus.db import lock
 from fiscus.errors import FiscusError
 from fiscus.ledger.services import EntrySpec, Line, post_entries
 from fiscus.organization.models import Account, Department
@@ -362,7 +362,7 @@ def record_payments(
             numbers_of[n], entries[n] = number, je
     # value tuples written in one COPY (fiscus.db.insert_rows), as bulk_create would write them
     now = timezone.now()
-    ids = allocate_ids(Payment, len(inputs))
+    ids = db.allocate_ids(Payment, len(inputs))
     batch_id = import_batch.pk if import_batch is not None else None
     payments = []
     rows = []
@@ -396,7 +396,7 @@ def record_payments(
         )
         rows.append(row)
         payments.append(
-            as_saved(
+            db.as_saved(
                 Payment,
                 dict(zip(PAYMENT_COLUMNS, row, strict=True)),
                 {
@@ -411,7 +411,7 @@ def record_payments(
                 },
             )
         )
-    insert_rows(Payment, PAYMENT_COLUMNS, rows)
+    db.insert_rows(Payment, PAYMENT_COLUMNS, rows)
     record_many(
         "payment.received",
         [
