@@ -18,7 +18,9 @@ same numbers, amounts and dates; remittances with ground truth). Then, timed:
 Outcomes are compared with the ground truth: auto-applied %, wrong applications (target 0),
 precision (correct automatic applications / automatic applications) and recall (correct
 automatic applications / payments a careful clerk would apply from the remittance alone).
-Both hash chains are verified and the GL must tie to the receivable ledger at the end.
+Both hash chains are verified and the GL must tie to the receivable ledger at the end. The
+report also says where step b's time went: building the book, matching, recording the payments,
+applying them, and the COMMIT (where PostgreSQL checks the deferred foreign keys).
 
 Each remittance is handed to the matcher exactly as generated (payer, text, reference, customer
 number, lockbox lines): the BAI2 file of step a carries only the text, so step b is given the
@@ -31,7 +33,8 @@ import argparse
 import os
 import re
 import time
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +60,9 @@ class Outcome:
     setup_seconds: float = 0.0
     lines_parsed: int = 0
     verified: str = ""
+    # where "receive and apply" went (seconds), and the CPU Python used in it
+    split: dict[str, float] = field(default_factory=dict)
+    python_cpu: float = 0.0
 
     @property
     def seconds(self) -> float:
@@ -242,18 +248,28 @@ def run(args: argparse.Namespace) -> tuple[Outcome, dict[str, str]]:
         )
         for n, r in enumerate(remittances, 1)
     ]
+    cpu0 = time.process_time()
     started = time.perf_counter()
-    with transaction.atomic():
+    with ExitStack() as timers, transaction.atomic():
+        _time_phases(timers, outcome.split)
         deposit = open_deposit(
             department=Department.objects.order_by("code").first(),  # type: ignore[arg-type]
             on=today,
             by=user,
             source="bank",
         )
+        t0 = time.perf_counter()
+        book = build_book()
+        outcome.split["build the book"] = time.perf_counter() - t0
         result = receive_and_apply(
-            deposit, inputs, by=user, source="bank", book=build_book(), remittances=remittances
+            deposit, inputs, by=user, source="bank", book=book, remittances=remittances
         )
+        committing = time.perf_counter()
     outcome.apply_seconds = time.perf_counter() - started
+    outcome.python_cpu = time.process_time() - cpu0
+    outcome.split["COMMIT (deferred foreign-key checks)"] = (
+        started + outcome.apply_seconds - committing
+    )
     say(
         f"parsed {outcome.lines_parsed:,} BAI2 lines in {outcome.parse_seconds:.2f} s; "
         f"received and applied {len(result.payments):,} payments in {outcome.apply_seconds:.2f} s"
@@ -266,6 +282,40 @@ def run(args: argparse.Namespace) -> tuple[Outcome, dict[str, str]]:
         f"{ar_count:,} receivable rows ({len(ar_problems)} problems)"
     )
     return outcome, host
+
+
+def _time_phases(timers: ExitStack, split: dict[str, float]) -> None:
+    """Time the parts of receive_and_apply through wrappers (their time adds up in `split`):
+    matching (Book.match and Book.take), recording the payments, applying them."""
+    from unittest import mock
+
+    from fiscus.cash import autoapply, matching
+
+    def timed(owner: Any, name: str, label: str) -> None:
+        real = getattr(owner, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                split[label] = split.get(label, 0.0) + time.perf_counter() - t0
+
+        timers.enter_context(mock.patch.object(owner, name, wrapper))
+
+    timed(matching.Book, "match", "match")
+    timed(matching.Book, "take", "match")
+    timed(autoapply, "record_payments", "record the payments")
+    timed(autoapply, "apply_many", "apply them")
+
+
+def _split(o: Outcome) -> str:
+    parts = [f"{name} {seconds:.2f} s" for name, seconds in o.split.items()]
+    rest = o.apply_seconds - sum(o.split.values())
+    return (
+        f"{', '.join(parts)}, the rest {rest:.2f} s; Python used {o.python_cpu:.2f} s of CPU, "
+        "the rest was waiting for PostgreSQL (or for the CPU)"
+    )
 
 
 def _score(
@@ -329,6 +379,7 @@ def report(o: Outcome, host: dict[str, str], args: argparse.Namespace) -> str:
             f"| recall (of the {o.should_apply:,} a clerk would apply from the remittance) | | "
             f"{o.recall:.4f} |",
             f"| left as suggestions / no match | | {o.suggested:,} / {o.unmatched:,} |",
+            f"| where receiving and applying went | | {_split(o)} |",
             f"| time to set up the world | | {o.setup_seconds:.0f} s |",
             "",
         ]
