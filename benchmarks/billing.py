@@ -15,7 +15,9 @@ bulk_create (drafts and submissions are not financial records; each total equals
      row and its audit event. Both hash chains are verified and the GL must tie to the
      receivable ledger at the end.                              target >= 5,000 invoices/s
      It also says where a batch's time went: inside post_items, in billing's own work, and in
-     the COMMIT (where PostgreSQL checks the deferred foreign keys of every row written).
+     the COMMIT (where PostgreSQL checks the deferred foreign keys of every row written); and
+     the CPU used by Python and by its PostgreSQL backend (read from /proc on Linux with a
+     local server) and the machine's load average, since a busy machine slows it down.
   b. PDFs: render_invoices_pdf of `--pdfs` posted invoices (one Typst compile per 500), then
      render_invoice_pdf of 50 single invoices; pages/s, pages counted with pypdf
      (`--pdfs 0` renders none).
@@ -36,6 +38,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 TARGET = 5_000  # invoices/s, DESIGN §8
@@ -65,6 +68,8 @@ class Result:
     in_post_items: float = 0.0
     in_commit: float = 0.0
     python_cpu: float = 0.0
+    server_cpu: float | None = None  # the PostgreSQL backend's, when the server is local
+    load: float = 0.0  # the machine's 1-minute load average when the posting ended
 
     @property
     def rate(self) -> float:
@@ -220,6 +225,8 @@ def _post(result: Result, user: Any, today: date, batch: int) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    backend = _backend_pid()
+    server0 = _process_cpu(backend)
     with mock.patch.object(services, "post_items", timed_post_items):
         for start in range(0, len(ids), batch):
             chunk = [Invoice(pk=pk) for pk in ids[start : start + batch]]
@@ -238,22 +245,52 @@ def _post(result: Result, user: Any, today: date, batch: int) -> None:
             say(
                 f"batch of {len(chunk):,}: {len(chunk) / elapsed:,.0f} invoices/s ({elapsed:.2f} s)"
             )
+    server1 = _process_cpu(backend)
+    if server0 is not None and server1 is not None:
+        result.server_cpu = server1 - server0
+    result.load = os.getloadavg()[0]
     say(
         f"posted {result.invoices:,} invoices in {result.seconds:.2f} s: "
         f"{result.rate:,.0f} invoices/s (best batch {max(result.rates):,.0f}/s); " + _split(result)
     )
 
 
+def _backend_pid() -> int | None:
+    """The process id of this connection's PostgreSQL backend, when the server runs here."""
+    from django.db import connection
+
+    if connection.settings_dict.get("HOST") not in ("", None, "localhost", "127.0.0.1", "::1"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def _process_cpu(pid: int | None) -> float | None:
+    """CPU seconds a process has used (Linux /proc; None where it cannot be read, such as a
+    PostgreSQL server on another machine)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _split(result: Result) -> str:
-    """Where the posting time went, per batch on average."""
+    """Where the posting time went, per batch on average, and what else ran meanwhile."""
     batches = len(result.rates) or 1
     post_items, commit = result.in_post_items / batches, result.in_commit / batches
     own = result.seconds / batches - post_items - commit
-    return (
+    text = (
         f"a batch took {result.seconds / batches:.2f} s: post_items {post_items:.2f} s, "
         f"billing's own work {own:.2f} s, COMMIT (deferred foreign-key checks) {commit:.2f} s; "
-        f"Python used {result.python_cpu / batches:.2f} s of CPU, the rest was waiting for "
-        "PostgreSQL"
+        f"CPU used: Python {result.python_cpu / batches:.2f} s"
+    )
+    if result.server_cpu is not None:
+        text += f", PostgreSQL {result.server_cpu / batches:.2f} s"
+    return (
+        text + f"; the machine's load average was {result.load:.1f} on {os.cpu_count()} cores "
+        "(this run's own share is at most 2)"
     )
 
 
