@@ -307,6 +307,10 @@ def test_an_amount_alone_only_suggests_the_one_item_that_owes_it(book):
     proposal = pay(book, "1234.50", text="DEPOSIT")
     assert (proposal.customer_id, allocations(proposal)) == (2, [(107, "1234.50")])
     assert (proposal.rule, proposal.confidence) == ("amount_one", D("0.50"))
+    assert proposal.reason == (
+        "No reference; no payer; INV-2025-004321 of City of Riverside (C000002) is the only open "
+        "item of $1,234.50."
+    )
     assert not proposal.applies()
 
 

@@ -38,7 +38,8 @@ Confidence, by what the remittance names and what agrees (evidence.py holds the 
   number: without the customer, the exact reading proves little);
 - a document one typo from what was written, owing what was paid: 0.97 with the payer CLOSE or
   better, 0.95 when another number of the same customer's is read exactly, 0.93 LIKE or SHARED,
-  0.91 with nobody known if it is the only item within one typo owing that (rare) amount, else
+  0.91 with nobody known if it is the only item within one typo owing that amount, the amount
+  is rare (3 items or fewer owe it) and what was written is not exactly another open item; else
   0.75;
 - a document one typo away, paid short or over: 0.85 with the payer CLOSE or better, else 0.60;
 - "#123", the sequence alone, among the known customer's items: 0.96 (NAME or better) or 0.93
@@ -58,18 +59,23 @@ hypothesis:
 - the payer is clearly another customer (another customer's number is given, or the payer is
   SHARED or better for another customer while only LIKE or less for this one): at most 0.60.
   This is the payment for someone else's invoice; the reason names both customers;
-- the remittance names, exactly, a document of another customer that the hypothesis leaves
-  aside without explaining the amount, or a typo reading when what was written is exactly
-  another customer's item owing that amount: at most 0.55;
+- the remittance names, exactly, a document of another customer, and the hypothesis (by the
+  amount and the payer, or by other documents that do not tie out) leaves it aside; or a typo
+  reading when what was written is exactly another customer's item owing that amount: at most
+  0.55;
 - one document read exactly owing a common amount (more than 3 items owe it) with no payer at
   all to vouch for it: 0.88, as a typo, or two, can land on it;
 - another item owing the same, one typo from what was written, of the same customer (a monthly
   bill) or, when the payer is not CLOSE, of a customer the payer is no less like; another item of
-  the same customer owing the same two typos away from a typo reading; another of the
-  customer's items fitting a reading as well; a named document already paid (a second
-  payment?); a number that names no open item while the amount does not tie out: at most 0.85;
-- two hypotheses that would each be applied (0.85 or more) and disagree: the best at most 0.80,
-  and the reason names the other.
+  the same customer owing the same two typos away from a typo reading; a short or over pay of a
+  document read exactly when the number read another way (another prefix, one typo) is an item
+  owing exactly the payment; another of the customer's items fitting a reading as well; a named
+  document already paid (a second payment?); a number that names no open item while the amount
+  does not tie out: at most 0.85;
+- two readings that would each be applied (0.85 or more) and disagree (other items, another
+  customer): the best at most 0.80, and the reason names the other. A reading that does not tie
+  out does not stand against one that does, nor does a first reading that leaves a number unread
+  against the fuller one that reads it.
 
 Allocation: the customer's policy (else the agency's) over the named documents, in the order
 named for the INSTRUCTION policy; lockbox lines whose amounts add up to the payment are the

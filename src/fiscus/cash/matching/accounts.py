@@ -273,8 +273,10 @@ class Accounts(Evidence):
         if len(same) != 1:
             return None
         item = book.items[next(iter(same))]
+        said = ", ".join(r.mention.written for r in self.readings)
         clauses = [
-            "no reference and no known payer",
+            f"{said} in the remittance names no open item" if said else "no reference",
+            f"the payer {self.payer} is not a known customer" if self.payer else "no payer",
             f"{item.number} of {book.describe(item.customer_id)} is the only open item of "
             f"{money(self.payment)}",
         ]

@@ -272,6 +272,12 @@ class Documents(Evidence):
                 EXACT_FITS_UNVOUCHED,
                 "nobody vouches for the customer and many items owe that amount",
             )
+        if not fuzzy and not fits and alone:
+            other = self._fitting_other(chosen, mention_of, level)
+            if other:
+                hypothesis.cap(
+                    CAP_DOUBT, f"{other}, also read from what was written, owes the payment exactly"
+                )
         if not fuzzy and fits and alone:
             twin = self._own_twin(chosen, mention_of)
             if not twin and level < Seen.CLOSE:
@@ -356,6 +362,31 @@ class Documents(Evidence):
                 if level > Seen.NONE and self.seen(owner).level < level:
                     continue
                 return book.items[candidate.item_id].number
+        return ""
+
+    def _fitting_other(
+        self, chosen: dict[int, Candidate], mention_of: dict[int, Mention], level: Seen
+    ) -> str:
+        """Another item the number may be read as (another prefix, one typo) owing the payment.
+
+        A short or over pay of the item read is then one reading, and that item another; unless
+        the payer is clearly the customer read and the other item another customer's.
+        """
+        book = self.book
+        for item_id in chosen:
+            owner = book.items[item_id].customer_id
+            clue = next(r for r in self.readings if r.mention is mention_of[item_id])
+            target = self.target(clue)
+            if target is None:
+                continue
+            for candidate in [*clue.exact, *self.near(clue)]:
+                other = candidate.item_id
+                if other == item_id or book._open[other] != target:
+                    continue
+                customer = book.items[other].customer_id
+                if customer != owner and level >= Seen.CLOSE and self.seen(customer).level < level:
+                    continue
+                return book.items[other].number
         return ""
 
     def _own_twin(self, chosen: dict[int, Candidate], mention_of: dict[int, Mention]) -> str:

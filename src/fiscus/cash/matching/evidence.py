@@ -188,13 +188,22 @@ class Evidence:
             part = numbers.read(text)
             merged.mentions.extend(part.mentions)
             merged.customers.extend(part.customers)
+        # the same number written twice is read once; "INV-2026-000123" and "DM-2026-000123" are
+        # two numbers, and "2026-000123" beside either is the same one again
         seen: set[tuple[object, ...]] = set()
+        prefixed = {m.keys for m in merged.mentions if m.prefix and m.shape == "full"}
         unique: list[Mention] = []
         for mention in merged.mentions:
-            key = (mention.shape, mention.keys or mention.legacy or mention.sequence)
-            if key not in seen:
-                seen.add(key)
-                unique.append(mention)
+            key = (
+                mention.shape,
+                mention.prefix,
+                mention.keys or mention.legacy or mention.sequence,
+            )
+            again = mention.shape == "full" and not mention.prefix and mention.keys in prefixed
+            if key in seen or again:
+                continue
+            seen.add(key)
+            unique.append(mention)
         merged.mentions = unique
         return merged
 
