@@ -120,9 +120,7 @@ def text_array(values: Iterable[str | None]) -> str:
     return (
         "{"
         + ",".join(
-            "NULL"
-            if v is None
-            else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
             for v in values
         )
         + "}"

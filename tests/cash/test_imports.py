@@ -79,10 +79,11 @@ def test_a_lockbox_file_becomes_a_closed_deposit_applied_by_its_remittance(city,
     bob = customer(city.clerk, name="Bob Builder")
     a1, a2 = invoice(city, ada, "100.00"), invoice(city, ada, "40.00")
     b1 = invoice(city, bob, "55.55")
+    check = "03/10/2026,1,1,1001,140.00,ADA WORKS,055002707,0012345555"
     rows = [
-        f"03/10/2026,1,1,1001,140.00,ADA WORKS,055002707,0012345555,{ada.number},{a1.number},100.00",
-        f"03/10/2026,1,1,1001,140.00,ADA WORKS,055002707,0012345555,{ada.number},{a2.number},40.00",
-        f"03/10/2026,1,2,2002,55.55,Somebody Unknown,055002707,0099887766,,,",
+        f"{check},{ada.number},{a1.number},100.00",
+        f"{check},{ada.number},{a2.number},40.00",
+        "03/10/2026,1,2,2002,55.55,Somebody Unknown,055002707,0099887766,,,",
     ]
     data = (LOCKBOX_HEADER + "\n".join(rows) + "\n").encode()
     result = imports.import_lockbox(data, "lockbox.csv", by=technician, department=city.parks)
