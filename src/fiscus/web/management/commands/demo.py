@@ -59,6 +59,6 @@ class Command(BaseCommand):
         )
         if city.billing is not None:
             self.stdout.write(city.billing.text)
-        if getattr(city, "cash", None) is not None:
+        if city.cash is not None:
             self.stdout.write(city.cash.text)
         self.stdout.write(f"\nSign in with:\n{logins_table()}")
