@@ -17,7 +17,8 @@ from fiscus.receivables.models import ImportBatch
 Api = Callable[[User | None], APIClient]
 URL = "/api/v1/bank-files/"
 # The real sample files beside the checkout (see their SOURCES.md).
-EXTERNAL = Path(__file__).resolve().parents[2] / "../shared/fixtures/external"
+from tests.cash.formats.conftest import EXTERNAL  # noqa: E402 - beside the checkout, or /work/shared
+
 SVB = EXTERNAL / "bai2" / "moj-svb-us-example.bai2"  # two days of one account, a credit each
 BROKEN = EXTERNAL / "bai2" / "moov-sample5-nonconforming.bai2"  # trailers that do not tie
 CSV = EXTERNAL / "csv" / "oca-balance.csv"
