@@ -33,6 +33,7 @@ import argparse
 import os
 import re
 import time
+from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -60,6 +61,7 @@ class Outcome:
     setup_seconds: float = 0.0
     lines_parsed: int = 0
     verified: str = ""
+    wrong_cases: Counter[str] = field(default_factory=Counter)
     # where "receive and apply" went (seconds), and the CPU Python used in it
     split: dict[str, float] = field(default_factory=dict)
     python_cpu: float = 0.0
@@ -346,6 +348,7 @@ def _score(
             outcome.correct += 1
         else:
             outcome.wrong += 1
+            outcome.wrong_cases[truth.case] += 1
 
 
 def report(o: Outcome, host: dict[str, str], args: argparse.Namespace) -> str:
@@ -374,7 +377,9 @@ def report(o: Outcome, host: dict[str, str], args: argparse.Namespace) -> str:
             f"{o.parse_seconds:.2f} s, receiving and applying {o.apply_seconds:.2f} s) |",
             f"| applied automatically | >= {TARGET_AUTO:.0%} | {o.auto_rate:.1%} ({auto_ok}; "
             f"{o.auto:,} of {o.payments:,}) |",
-            f"| wrong applications | 0 | {o.wrong} ({wrong_ok}) |",
+            f"| wrong applications | 0 | {o.wrong} ({wrong_ok})"
+            + (f"; by case: {dict(o.wrong_cases.most_common())}" if o.wrong else "")
+            + " |",
             f"| precision | | {o.precision:.4f} |",
             f"| recall (of the {o.should_apply:,} a clerk would apply from the remittance) | | "
             f"{o.recall:.4f} |",
