@@ -47,9 +47,13 @@ def allocate_ids(model: type[models.Model], count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if is_postgres():
+            # the sequence is looked up once, not once per id
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [connection.ops.quote_name(table), count],
+                "SELECT pg_get_serial_sequence(%s, 'id')", [connection.ops.quote_name(table)]
+            )
+            sequence = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
             )
             return [row[0] for row in cursor.fetchall()]
         if connection.vendor != "sqlite":
