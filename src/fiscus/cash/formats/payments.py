@@ -39,9 +39,8 @@ from fiscus import money
 # .csv is UTF-8 text) and refuse a file that only pretends to be one.
 from fiscus.receivables.formats.opening_balances import (
     FileRefused,
-    _csv_rows,
-    _xlsx_rows,
     size_text,
+    spreadsheet_rows,
 )
 
 __all__ = ["FileRefused", "size_text"]
@@ -308,25 +307,7 @@ def parse(content: bytes, file_name: str, *, max_bytes: int | None = None) -> Pa
     """Read a payments file. Raises FileRefused when the file as a whole is unusable (too
     large, empty, not really a .csv or .xlsx); returns the rows grouped into payments and every
     row error (up to MAX_ERRORS) otherwise. The size is checked before anything is read."""
-    name = file_name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or "The file"
-    if max_bytes is not None and len(content) > max_bytes:
-        raise FileRefused(
-            f"{name} is {size_text(len(content))}; "
-            f"Fiscus takes files up to {size_text(max_bytes)}.",
-            code="too_large",
-        )
-    if not content.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise FileRefused(f"{name} is empty.", code="empty")
-    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
-    if suffix == "xlsx":
-        table = _xlsx_rows(content, name)
-    elif suffix == "csv":
-        table = _csv_rows(content, name)
-    else:
-        raise FileRefused(
-            f"{name} is not a .csv or .xlsx file; save it from the spreadsheet as one of those.",
-            code="bad_type",
-        )
+    table, name = spreadsheet_rows(content, file_name, max_bytes=max_bytes, verb="takes")
     return _read_table(table, name)
 
 

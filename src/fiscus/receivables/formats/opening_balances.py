@@ -127,26 +127,34 @@ class Parsed:
 def parse(content: bytes, file_name: str, *, max_bytes: int | None = None) -> Parsed:
     """Read an opening-balances file. Raises FileRefused when the file as a whole is unusable;
     returns the rows and every row error (up to MAX_ERRORS) otherwise."""
+    table, name = spreadsheet_rows(content, file_name, max_bytes=max_bytes)
+    return _read_table(table, name)
+
+
+def spreadsheet_rows(
+    content: bytes, file_name: str, *, max_bytes: int | None = None, verb: str = "imports"
+) -> tuple[Iterator[tuple[int, list[Any]]], str]:
+    """The rows of an uploaded .csv or .xlsx, with the file's bare name; every upload reads
+    through here. Raises FileRefused when the file as a whole is unusable (too large, empty,
+    not really a .csv or .xlsx); the size is checked before anything is read."""
     name = file_name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or "The file"
     if max_bytes is not None and len(content) > max_bytes:
         raise FileRefused(
             f"{name} is {size_text(len(content))}; "
-            f"Fiscus imports files up to {size_text(max_bytes)}.",
+            f"Fiscus {verb} files up to {size_text(max_bytes)}.",
             code="too_large",
         )
     if not content.strip(b"\xef\xbb\xbf \t\r\n"):
         raise FileRefused(f"{name} is empty.", code="empty")
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
     if suffix == "xlsx":
-        table = _xlsx_rows(content, name)
-    elif suffix == "csv":
-        table = _csv_rows(content, name)
-    else:
-        raise FileRefused(
-            f"{name} is not a .csv or .xlsx file; save it from the spreadsheet as one of those.",
-            code="bad_type",
-        )
-    return _read_table(table, name)
+        return _xlsx_rows(content, name), name
+    if suffix == "csv":
+        return _csv_rows(content, name), name
+    raise FileRefused(
+        f"{name} is not a .csv or .xlsx file; save it from the spreadsheet as one of those.",
+        code="bad_type",
+    )
 
 
 def size_text(n: int) -> str:
