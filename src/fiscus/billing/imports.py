@@ -24,6 +24,7 @@ from fiscus.customers.models import Customer
 from fiscus.errors import FiscusError
 from fiscus.organization.models import Department
 from fiscus.organization.roles import department_scope, require
+from fiscus.receivables.imports import errors_phrase
 
 QUANTUM = Decimal("0.001")
 
@@ -38,13 +39,6 @@ class UploadRefused(FiscusError):
             f"The file was not accepted: it has {errors_phrase(errors)}. Nothing was created."
         )
         self.errors = errors
-
-
-def errors_phrase(errors: list[str]) -> str:
-    n = len(errors)
-    if errors and errors[-1].startswith("… and "):
-        n = len(errors) - 1 + int(errors[-1].split()[2])
-    return "1 error" if n == 1 else f"{n} errors"
 
 
 @dataclass(frozen=True)

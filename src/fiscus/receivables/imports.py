@@ -43,14 +43,15 @@ class ImportRefused(FiscusError):
     def __init__(self, errors: list[str]) -> None:
         count = len(errors) - (1 if errors and errors[-1].startswith("…") else 0)
         super().__init__(
-            f"The file was not imported: it has {_errors_phrase(errors)}. Nothing was posted."
+            f"The file was not imported: it has {errors_phrase(errors)}. Nothing was posted."
             if count
             else "The file was not imported."
         )
         self.errors = errors
 
 
-def _errors_phrase(errors: list[str]) -> str:
+def errors_phrase(errors: list[str]) -> str:
+    """ "3 errors", counting the ones a "… and N more" line stands for."""
     n = len(errors)
     if errors and errors[-1].startswith("… and "):
         n = len(errors) - 1 + int(errors[-1].split()[2])
