@@ -30,6 +30,7 @@ from fiscus.cash.autoapply import AutoResult, receive_and_apply
 from fiscus.cash.formats import statements as fmt
 from fiscus.cash.formats.statements import FormatError
 from fiscus.cash.models import BankAccount, BankLine, BankStatement, CsvMapping, Deposit
+from fiscus.cash.queries import payment_sums
 from fiscus.cash.services import (
     Actor,
     CashError,
@@ -185,12 +186,14 @@ def _receive_credits(lines: Sequence[BankLine], *, by: Actor, batch: ImportBatch
     if department is None:
         raise CashError("Set the department that receives bank payments in the cash settings.")
     ours: dict[Decimal, list[date]] = defaultdict(list)
-    for d in Deposit.objects.exclude(source="bank").filter(
-        deposit_date__gte=min(ln.booked for ln in lines) - timedelta(days=5)
-    ):
-        from fiscus.cash.services import deposit_totals
-
-        ours[deposit_totals(d).total].append(d.deposit_date)
+    recent = list(
+        Deposit.objects.exclude(source="bank").filter(
+            deposit_date__gte=min(ln.booked for ln in lines) - timedelta(days=5)
+        )
+    )
+    sums = payment_sums(recent)
+    for d in recent:
+        ours[sums.get(d.pk, (money.ZERO, 0))[0]].append(d.deposit_date)
     by_day: dict[date, list[BankLine]] = defaultdict(list)
     for ln in lines:
         if ln.amount > 0 and not _is_our_deposit(ln.amount, ln.booked, ours):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -85,13 +86,45 @@ class DayBalancing:
         return [m.deposit for m in self.bank if m.deposit.status == Deposit.Status.OPEN]
 
 
-def _deposit_totals(deposits: list[Deposit]) -> dict[int, tuple[Decimal, int]]:
+def payment_sums(deposits: Iterable[Deposit] | QuerySet[Deposit]) -> dict[int, tuple[Decimal, int]]:
+    """Total and count of payments per deposit, for every deposit of `deposits`, in one query."""
+    wanted = deposits.values("pk") if isinstance(deposits, QuerySet) else list(deposits)
     rows = (
-        Payment.objects.filter(deposit__in=deposits)
+        Payment.objects.filter(deposit__in=wanted)
+        .order_by()
         .values("deposit_id")
         .annotate(total=Sum("amount"), n=Count("id"))
+        .values_list("deposit_id", "total", "n")
     )
-    return {r["deposit_id"]: (money.cents(r["total"]), r["n"]) for r in rows}
+    return {pk: (money.cents(total), n) for pk, total, n in rows}
+
+
+@dataclass(frozen=True)
+class DepositTotals:
+    count: int
+    total: Decimal
+    count_off: int | None
+    total_off: Decimal | None
+
+    @property
+    def matches(self) -> bool:
+        return not self.count_off and not self.total_off
+
+
+def totals_of(deposits: Iterable[Deposit]) -> dict[int, DepositTotals]:
+    """Each deposit's payments against its control totals, in one query for all of them."""
+    deposits = list(deposits)
+    sums = payment_sums(deposits)
+    out = {}
+    for d in deposits:
+        total, count = sums.get(d.pk, (money.ZERO, 0))
+        out[d.pk] = DepositTotals(
+            count,
+            total,
+            None if d.control_count is None else count - d.control_count,
+            None if d.control_total is None else total - d.control_total,
+        )
+    return out
 
 
 def match_bank_lines(
@@ -166,7 +199,7 @@ def day_balancing(day: date) -> DayBalancing:
         .select_related("department", "cashier")
         .order_by("department__code", "number")
     )
-    totals = _deposit_totals(deposits)
+    totals = payment_sums(deposits)
     reports = {
         r.department_id: r
         for r in DepartmentReport.objects.filter(report_date=day).select_related("department")

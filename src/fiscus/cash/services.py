@@ -37,6 +37,7 @@ from fiscus.cash.models import (
     PayerAlias,
     Payment,
 )
+from fiscus.cash.queries import DepositTotals, totals_of
 from fiscus.customers.models import Customer
 from fiscus.db import lock
 from fiscus.errors import FiscusError
@@ -161,28 +162,8 @@ def open_deposit(
     return deposit
 
 
-@dataclass(frozen=True)
-class DepositTotals:
-    count: int
-    total: Decimal
-    count_off: int | None
-    total_off: Decimal | None
-
-    @property
-    def matches(self) -> bool:
-        return not self.count_off and not self.total_off
-
-
 def deposit_totals(deposit: Deposit) -> DepositTotals:
-    amounts = list(Payment.objects.filter(deposit=deposit).values_list("amount", flat=True))
-    total = money.cents(sum(amounts, money.ZERO))
-    count = len(amounts)
-    return DepositTotals(
-        count,
-        total,
-        None if deposit.control_count is None else count - deposit.control_count,
-        None if deposit.control_total is None else total - deposit.control_total,
-    )
+    return totals_of([deposit])[deposit.pk]
 
 
 @transaction.atomic
@@ -626,8 +607,9 @@ def balance_day(day: date, *, by: Actor, note: str = "") -> BalancedDay:
         )
     totals: dict[Any, Decimal] = defaultdict(lambda: money.ZERO)
     funds = {}
+    held = {m.deposit.pk: m.total for m in balancing.bank}
     for d in deposits:
-        amount = deposit_totals(d).total
+        amount = held[d.pk]
         totals[(d.fund_id, d.department_id)] += amount
         funds[d.fund_id] = d.fund
     departments = {d.department_id: d.department for d in deposits}

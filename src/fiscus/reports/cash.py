@@ -22,13 +22,11 @@ from typing import Any, cast
 
 from django.db.models import (
     BooleanField,
-    Count,
     DecimalField,
     ExpressionWrapper,
     F,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -39,7 +37,13 @@ from django.utils import timezone
 
 from fiscus import money
 from fiscus.cash.models import DepartmentReport, Deposit, Match, Payment
-from fiscus.cash.queries import BankMatch, DayBalancing, day_balancing, match_bank_lines
+from fiscus.cash.queries import (
+    BankMatch,
+    DayBalancing,
+    day_balancing,
+    match_bank_lines,
+    payment_sums,
+)
 from fiscus.receivables.models import ReceivableEntry
 from fiscus.reports.queries import reads_cached_open_amounts
 
@@ -376,16 +380,7 @@ class DepositReport:
         ]
 
 
-def _deposit_totals(deposits: QuerySet[Deposit]) -> dict[int, tuple[Decimal, int]]:
-    """Total and count of payments per deposit, for every deposit of `deposits`, in one query."""
-    rows = (
-        Payment.objects.filter(deposit__in=deposits.values("pk"))
-        .order_by()
-        .values("deposit_id")
-        .annotate(total=Sum("amount"), n=Count("id"))
-        .values_list("deposit_id", "total", "n")
-    )
-    return {pk: (money.cents(total), n) for pk, total, n in rows}
+_deposit_totals = payment_sums
 
 
 def _bank_credits(

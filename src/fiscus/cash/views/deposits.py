@@ -22,7 +22,7 @@ from fiscus import money
 from fiscus.cash import services
 from fiscus.cash.forms import DepositFilter, DepositForm
 from fiscus.cash.models import Deposit, Payment
-from fiscus.cash.queries import days_to_balance, deposits_visible_to, unapplied_cash
+from fiscus.cash.queries import days_to_balance, deposits_visible_to, totals_of, unapplied_cash
 from fiscus.errors import FiscusError
 from fiscus.organization.roles import can, requires
 from fiscus.reports.exports import export_response
@@ -59,7 +59,9 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     deposits = deposits_visible_to(request.user).filter(deposit_date=today)
     open_deposits = deposits_visible_to(request.user).filter(status=Deposit.Status.OPEN)
-    rows = [(d, services.deposit_totals(d)) for d in open_deposits.select_related("department")]
+    open_list = list(open_deposits.select_related("department"))
+    totals = totals_of(open_list)
+    rows = [(d, totals[d.pk]) for d in open_list]
     unapplied = unapplied_cash(request.user)
     return render(
         request,
@@ -92,8 +94,10 @@ def deposit_list(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied("Needs reports.export")
 
         def export_rows() -> Any:
-            for d in deposits:
-                t = services.deposit_totals(d)
+            listed = list(deposits)
+            totals = totals_of(listed)
+            for d in listed:
+                t = totals[d.pk]
                 yield [
                     d.number,
                     d.deposit_date,
@@ -115,7 +119,8 @@ def deposit_list(request: HttpRequest) -> HttpResponse:
             rows=export_rows(),
         )
     page = Paginator(deposits, PER_PAGE).get_page(request.GET.get("page"))
-    rows = [(d, services.deposit_totals(d)) for d in page]
+    totals = totals_of(page)
+    rows = [(d, totals[d.pk]) for d in page]
     template = "cash/deposit_list.html#rows" if request.htmx else "cash/deposit_list.html"  # type: ignore[attr-defined]
     return render(request, template, {"filter": filters, "page": page, "rows": rows})
 
