@@ -178,3 +178,16 @@ def test_a_biller_records_cash_only_for_their_departments(city, biller_parks):
     with pytest.raises(CashError) as refused:
         cash.open_deposit(department=city.works, on=DAY, by=biller_parks)
     assert refused.value.code == "forbidden"
+
+
+def test_the_unapplied_total_counts_unidentified_money_whole_and_the_rest_as_left(
+    city, cashier, deposit, technician
+):
+    from fiscus.cash.queries import unapplied_total
+
+    who = customer(city.clerk)
+    bill = invoice(city, who, "30.00")
+    pay = cash.record_payment(deposit, check("100.00", who), by=cashier)
+    cash.record_payment(deposit, check("49.99", payer="Unknown payer"), by=cashier)
+    cash.apply_payment(pay, [(bill, Decimal("30.00"))], by=technician)
+    assert unapplied_total(technician) == Decimal("119.99")

@@ -307,5 +307,15 @@ def unapplied_cash(user: Any) -> QuerySet[Payment]:
     )
 
 
+def unapplied_total(user: Any) -> Decimal:
+    """The money in `unapplied_cash(user)`: unidentified payments whole, the rest what is left."""
+    from django.db.models import Q
+
+    mine = payments_visible_to(user)
+    held = mine.filter(status=Payment.Status.UNIDENTIFIED).aggregate(s=Sum("amount"))["s"]
+    left = mine.filter(Q(item__open_amount__lt=0)).aggregate(s=Sum("item__open_amount"))["s"]
+    return money.cents((held or money.ZERO) - (left or money.ZERO))
+
+
 def open_suggestions(payment: Payment) -> QuerySet[Match]:
     return payment.matches.filter(status=Match.Status.SUGGESTED).order_by("-confidence", "-id")

@@ -18,11 +18,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from fiscus import money
 from fiscus.cash import services
 from fiscus.cash.forms import DepositFilter, DepositForm
 from fiscus.cash.models import Deposit, Payment
-from fiscus.cash.queries import days_to_balance, deposits_visible_to, totals_of, unapplied_cash
+from fiscus.cash.queries import (
+    days_to_balance,
+    deposits_visible_to,
+    totals_of,
+    unapplied_cash,
+    unapplied_total,
+)
 from fiscus.errors import FiscusError
 from fiscus.organization.roles import can, requires
 from fiscus.reports.exports import export_response
@@ -71,9 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "open_deposits": rows,
             "today_count": deposits.count(),
             "unapplied_count": unapplied.count(),
-            "unapplied_total": money.cents(
-                sum((p.unapplied for p in unapplied[:2000]), money.ZERO)
-            ),
+            "unapplied_total": unapplied_total(request.user),
             "days": days_to_balance() if can(request.user, "cash.balance") else [],
         },
     )

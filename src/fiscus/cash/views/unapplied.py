@@ -14,10 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_POST
 
-from fiscus import money
 from fiscus.cash import autoapply
 from fiscus.cash.models import Match
-from fiscus.cash.queries import payments_visible_to, unapplied_cash
+from fiscus.cash.queries import payments_visible_to, unapplied_cash, unapplied_total
 from fiscus.errors import FiscusError
 from fiscus.organization.roles import requires
 
@@ -43,7 +42,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": rows,
-            "total": money.cents(sum((p.unapplied for p in payments[:5000]), money.ZERO)),
+            "total": unapplied_total(request.user),
         },
     )
 
