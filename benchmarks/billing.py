@@ -11,8 +11,9 @@ bulk_create (drafts and submissions are not financial records; each total equals
 
   a. posting: fiscus.billing.services.post_invoices(batch, by=user, on=today) for batches of
      `--batch`, each call one transaction; invoices/s per batch and overall, each invoice with
-     its number, its open item, its own journal entry, its receivable row, its status-history
-     row and its audit event. Both hash chains are verified and the GL must tie to the
+     its number, its open item, its receivable row, its status-history row and its audit
+     event, and per batch one journal entry summarized by fund, department and account (as a
+     journal generator posts to the GL). Both hash chains are verified and the GL must tie to the
      receivable ledger at the end.                              target >= 5,000 invoices/s
      It also says where a batch's time went: inside post_items, in billing's own work, and in
      the COMMIT (where PostgreSQL checks the deferred foreign keys of every row written); and
@@ -300,7 +301,7 @@ def _check(result: Result) -> None:
     from fiscus.audit.models import AuditEvent
     from fiscus.billing.models import Invoice, InvoiceStatus, InvoiceStatusChange
     from fiscus.ledger import services as ledger
-    from fiscus.ledger.models import JournalEntry
+    from fiscus.ledger.models import JournalEntry, JournalLine
     from fiscus.receivables import services as receivables
     from fiscus.reports.queries import ar_tie_out
 
@@ -319,8 +320,14 @@ def _check(result: Result) -> None:
     problems = []
     if sums["n"] != result.invoices or sums["total"] != sums["items"]:
         problems.append(f"posted invoices {sums} do not match their items")
-    if JournalEntry.objects.filter(source="invoice").count() != result.invoices:
-        problems.append("not one journal entry per invoice")
+    # one summarized journal entry per batch: its debits are the batch's invoice totals
+    entries = JournalEntry.objects.filter(source="invoice")
+    batches = -(-result.invoices // result.batch)
+    debits = JournalLine.objects.filter(entry__in=entries).aggregate(d=Sum("debit"))["d"]
+    if entries.count() != batches or debits != sums["total"]:
+        problems.append(f"not one journal entry per batch for {sums['total']} ({debits})")
+    if posted.filter(item__journal_entry__isnull=True).exists():
+        problems.append("a posted invoice without its journal entry")
     if InvoiceStatusChange.objects.filter(new=InvoiceStatus.POSTED).count() != result.invoices:
         problems.append("not one status-history row per invoice")
     if AuditEvent.objects.filter(action="invoice.posted").count() != result.invoices:
@@ -388,8 +395,9 @@ def report(result: Result, host: dict[str, str], args: argparse.Namespace) -> st
         f"PostgreSQL {host['postgresql']}, Python {host['python']}.",
         "",
         f"{result.invoices:,} submitted invoices ({result.lines:,} lines, a third of them taxed "
-        "rentals) posted through `post_invoices`, each with its number, open item, journal "
-        "entry, receivable row, status-history row and audit event; at the end "
+        "rentals) posted through `post_invoices`, each with its number, open item, receivable "
+        "row, status-history row and audit event, and for each batch one journal entry "
+        "summarized by fund, department and account; at the end "
         f"{result.verified}.",
         "",
         "| measure | target | result |",

@@ -19,7 +19,7 @@ def test_fiscus_audit_verify_checks_both_chains(city, capsys):
 
     invoice(city, customer(city.clerk), "12.34")
     cli.main(["audit", "verify"])
-    assert "OK: 1 journal entries and 1 receivable rows verify." in capsys.readouterr().out
+    assert "OK: 1 journal entries and 1 receivable rows verify; " in capsys.readouterr().out
 
 
 def test_fiscus_worker_runs_the_task_database_worker(monkeypatch):

@@ -217,19 +217,20 @@ $$ LANGUAGE plpgsql;
 
 
 def append_only_sql(vendor: str, table: str) -> list[str]:
-    """SQL that makes `table` refuse UPDATE and DELETE."""
+    """SQL that makes `table` refuse UPDATE and DELETE. Running it again changes nothing, so a
+    migration can restore the triggers after SQLite rebuilt a table (which drops them)."""
     if vendor == "postgresql":
         return [
             _PG_FUNCTION,
-            f'CREATE TRIGGER "{table}_append_only" BEFORE UPDATE OR DELETE ON "{table}" '
+            f'CREATE OR REPLACE TRIGGER "{table}_append_only" BEFORE UPDATE OR DELETE ON "{table}" '
             "FOR EACH ROW EXECUTE FUNCTION fiscus_refuse_change();",
         ]
     if vendor == "sqlite":
         return [
-            f'CREATE TRIGGER "{table}_no_update" BEFORE UPDATE ON "{table}" BEGIN '
+            f'CREATE TRIGGER IF NOT EXISTS "{table}_no_update" BEFORE UPDATE ON "{table}" BEGIN '
             f"SELECT RAISE(ABORT, 'Fiscus: UPDATE on {table} is refused: posted records are "
             "permanent'); END;",
-            f'CREATE TRIGGER "{table}_no_delete" BEFORE DELETE ON "{table}" BEGIN '
+            f'CREATE TRIGGER IF NOT EXISTS "{table}_no_delete" BEFORE DELETE ON "{table}" BEGIN '
             f"SELECT RAISE(ABORT, 'Fiscus: DELETE on {table} is refused: posted records are "
             "permanent'); END;",
         ]
@@ -286,12 +287,12 @@ def no_delete_sql(vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
         return [
             _PG_FUNCTION,
-            f'CREATE TRIGGER "{table}_no_delete" BEFORE DELETE ON "{table}" '
+            f'CREATE OR REPLACE TRIGGER "{table}_no_delete" BEFORE DELETE ON "{table}" '
             "FOR EACH ROW EXECUTE FUNCTION fiscus_refuse_change();",
         ]
     if vendor == "sqlite":
         return [
-            f'CREATE TRIGGER "{table}_no_delete" BEFORE DELETE ON "{table}" BEGIN '
+            f'CREATE TRIGGER IF NOT EXISTS "{table}_no_delete" BEFORE DELETE ON "{table}" BEGIN '
             f"SELECT RAISE(ABORT, 'Fiscus: DELETE on {table} is refused: financial records are "
             "never deleted'); END;",
         ]

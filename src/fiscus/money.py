@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from fiscus.errors import FiscusError
 
@@ -23,10 +25,24 @@ class AmountError(FiscusError):
     code = "bad_amount"
 
 
+_rounding: str | None = None
+
+
 def rounding() -> str:
-    """The agency's rounding mode, named once here (ROUND_HALF_UP unless configured)."""
-    mode = getattr(settings, "ROUNDING", "ROUND_HALF_UP")
-    return str(getattr(decimal, mode))
+    """The agency's rounding mode, named once here (ROUND_HALF_UP unless configured). Read from
+    the settings once (bulk posting rounds tens of thousands of amounts), again when a test
+    changes the setting."""
+    global _rounding
+    if _rounding is None:
+        _rounding = str(getattr(decimal, getattr(settings, "ROUNDING", "ROUND_HALF_UP")))
+    return _rounding
+
+
+@receiver(setting_changed)
+def _forget_rounding(*, setting: str, **kwargs: object) -> None:
+    global _rounding
+    if setting == "ROUNDING":
+        _rounding = None
 
 
 def cents(value: Decimal | int | str) -> Decimal:

@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from fiscus.audit.references import unchecked_references
 from fiscus.ledger.models import JournalEntry, JournalLine
 from tests.factories import customer, invoice, payment
 
@@ -40,12 +41,17 @@ def test_a_clean_ledger_verifies(city):
     code, out, err = run_verify()
 
     assert code == 0
-    assert out == "OK: 2 journal entries and 2 receivable rows verify.\n"
+    kinds = len(unchecked_references())
+    assert out == (
+        f"OK: 2 journal entries and 2 receivable rows verify; {kinds} kinds of reference resolve.\n"
+    )
     assert "Verifying journal entries" in err
 
 
 def test_an_empty_ledger_verifies(db):
-    assert run_verify()[:2] == (0, "OK: 0 journal entries and 0 receivable rows verify.\n")
+    kinds = len(unchecked_references())
+    expected = "OK: 0 journal entries and 0 receivable rows verify; "
+    assert run_verify()[:2] == (0, f"{expected}{kinds} kinds of reference resolve.\n")
 
 
 def test_an_altered_journal_line_fails_and_names_its_entry(city):
@@ -60,6 +66,35 @@ def test_an_altered_journal_line_fails_and_names_its_entry(city):
     assert out == (
         f"FAILED: journal entry {first.number} (position 1): "
         "its contents do not match its hash (the record was altered)\n"
+    )
+
+
+def point_posted_by_at_nobody(item_id: int) -> None:
+    """A row written wrong: its user does not exist (the database checks no foreign key there)."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE receivables_item SET posted_by_id = 987654 WHERE id = %s", [item_id])
+
+
+def test_every_unchecked_reference_is_known():
+    found = {(r.table, r.column) for r in unchecked_references()}
+    assert ("ledger_journalline", "fund_id") in found
+    assert ("ledger_journalline", "account_id") in found
+    assert ("receivables_receivableentry", "recorded_by_id") in found
+    assert ("receivables_receivableentry", "item_id") in found
+    assert ("ledger_journalline", "entry_id") not in found  # checked by the database
+    assert not any(table.startswith("billing_historical") for table, _ in found)
+
+
+def test_a_reference_to_nothing_fails_and_names_it(city):
+    item = invoice(city, customer(city.clerk), "125.00")
+    point_posted_by_at_nobody(item.pk)
+
+    code, out, _ = run_verify()
+
+    assert code == 1
+    assert out == (
+        "FAILED: item posted by: 1 row refers to a user that does not exist "
+        f"(receivables_item.posted_by_id, first id {item.pk})\n"
     )
 
 

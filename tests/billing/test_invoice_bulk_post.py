@@ -13,6 +13,8 @@ from fiscus.billing import services
 from fiscus.billing.models import Invoice, InvoiceStatusChange
 from fiscus.billing.services import InvoiceError, post_invoices
 from fiscus.ledger.models import JournalEntry
+from fiscus.organization.models import Account
+from fiscus.organization.services import account
 from fiscus.receivables.models import Item, ReceivableEntry
 from tests.billing.factories_invoices import codes, draft, submitted
 from tests.factories import customer
@@ -20,25 +22,44 @@ from tests.factories import customer
 pytestmark = pytest.mark.django_db
 
 
-def test_posting_many_gives_each_its_number_and_journal_entry_in_one_post_items_call(
-    city, technician
-):
+def test_posting_many_gives_each_its_number_and_one_summarized_journal_entry(city, technician):
     c = codes(city)
     who = customer(city.clerk)
     invoices = [submitted(city, who, [(c.lights, str(n))]) for n in (1, 2, 3)]
+    invoices.append(submitted(city, who, [(c.pavilion, "1")]))  # 250.00 + 18.13 tax
 
     with mock.patch.object(services, "post_items", wraps=services.post_items) as spy:
         posted = post_invoices(invoices, by=technician)
 
     assert spy.call_count == 1
-    assert [i.number for i in posted] == ["INV-2026-000001", "INV-2026-000002", "INV-2026-000003"]
-    assert [i.total for i in posted] == [Decimal("45.00"), Decimal("90.00"), Decimal("135.00")]
-    assert JournalEntry.objects.count() == 3
-    assert len({i.item.journal_entry_id for i in posted}) == 3
-    assert ReceivableEntry.objects.count() == 3
+    assert [i.number for i in posted] == [f"INV-2026-00000{n}" for n in (1, 2, 3, 4)]
+    totals = [Decimal("45.00"), Decimal("90.00"), Decimal("135.00"), Decimal("268.13")]
+    assert [i.total for i in posted] == totals
+    # the GL gets one entry for the batch, its lines netted by fund, department and account
+    # (as a journal generator summarizes); the receivable ledger keeps a row per invoice
+    entry = JournalEntry.objects.get()
+    assert {i.item.journal_entry_id for i in posted} == {entry.pk}
+    assert entry.memo == "Invoices posted (4)"
+    lines = {
+        (ln.account.code, ln.department_id, ln.debit, ln.credit)
+        for ln in entry.lines.select_related("account")
+    }
+    ar = account(Account.Role.AR_CONTROL).code
+    assert lines == {
+        (ar, city.parks.pk, Decimal("538.13"), Decimal("0")),
+        ("4420", city.parks.pk, Decimal("0"), Decimal("270.00")),
+        ("4410", city.parks.pk, Decimal("0"), Decimal("250.00")),
+        ("2210", city.parks.pk, Decimal("0"), Decimal("18.13")),
+    }
+    rows = ReceivableEntry.objects.order_by("item__number")
+    assert [(r.item.number, r.amount, r.journal_entry_id) for r in rows] == [
+        (i.number, i.total, entry.pk) for i in posted
+    ]
     assert set(Invoice.objects.values_list("status", flat=True)) == {"posted"}
-    assert InvoiceStatusChange.objects.filter(new="posted").count() == 3
-    events = AuditEvent.objects.filter(action="invoice.posted").order_by("object_id")
+    assert InvoiceStatusChange.objects.filter(new="posted").count() == 4
+    events = sorted(
+        AuditEvent.objects.filter(action="invoice.posted"), key=lambda e: int(e.object_id)
+    )
     assert [(e.object_id, e.actor, e.detail) for e in events] == [
         (str(i.pk), technician, {"total": str(i.total), "status": "posted"}) for i in invoices
     ]

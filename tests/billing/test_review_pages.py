@@ -53,7 +53,8 @@ def test_selected_invoices_post_with_one_click(client, city, technician):
     )
     statuses = dict(Invoice.objects.values_list("pk", "status"))
     assert statuses == {first.pk: "posted", second.pk: "posted", left.pk: "submitted"}
-    assert JournalEntry.objects.count() == 2
+    entry = JournalEntry.objects.get()  # one summarized entry for the two
+    assert sum(ln.debit for ln in entry.lines.all()) == Decimal("135.00")
 
 
 def test_one_is_returned_from_the_queue_with_a_comment(client, city, technician):

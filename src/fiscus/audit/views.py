@@ -257,6 +257,8 @@ class ChainResult:
         if not self.problems:
             return ""
         seq, ref, problem = self.problems[0]
+        if self.noun == "reference":
+            return f"{ref}: {problem}"
         return f"{self.noun} {ref} (position {seq}): {problem}"
 
 
@@ -266,9 +268,12 @@ def verify_ledgers() -> list[ChainResult]:
 
     gl_count, gl_problems = verify_gl()
     ar_count, ar_problems = verify_ar()
+    from fiscus.audit.references import dangling, unchecked_references
+
     return [
         ChainResult("General ledger", "journal entry", gl_count, gl_problems),
         ChainResult("Receivable ledger", "receivable row", ar_count, ar_problems),
+        ChainResult("References", "reference", len(unchecked_references()), dangling()),
     ]
 
 

@@ -115,11 +115,13 @@ class Invoice(models.Model):
         RECURRING = "recurring"
 
     status = models.CharField(max_length=10, choices=InvoiceStatus, default=InvoiceStatus.DRAFT)
-    number = models.CharField(max_length=24, unique=True, null=True, blank=True)
+    number = models.CharField(max_length=24, null=True, blank=True)  # noqa: DJ001  unique: no ""
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
     invoice_date = models.DateField()
-    terms = models.ForeignKey(PaymentTerms, on_delete=models.PROTECT, related_name="+")
+    terms = models.ForeignKey(
+        PaymentTerms, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     due_date = models.DateField()
     reference = models.CharField("customer reference / PO", max_length=60, blank=True)
     description = models.CharField(max_length=200, blank=True)
@@ -132,24 +134,36 @@ class Invoice(models.Model):
     )
     total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
     tax_total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    item = models.OneToOneField(
-        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="invoice"
+    item = models.OneToOneField(  # items are never deleted (trigger); audit verify checks it
+        Item,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice",
+        db_constraint=False,
     )
     return_comment = models.TextField(blank=True)
-    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     posted_by = models.ForeignKey(
-        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        USER,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     posted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="invoice_number"),
             models.CheckConstraint(
                 condition=Q(status__in=InvoiceStatus.values), name="invoice_status"
             ),
@@ -202,7 +216,9 @@ class InvoiceStatusChange(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="status_changes")
     old = models.CharField(max_length=10, blank=True)
     new = models.CharField(max_length=10)
-    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        USER, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     at = models.DateTimeField(auto_now_add=True)
     why = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -744,7 +744,8 @@ def post_invoices(
             on=posting,
             by=cast(AbstractBaseUser, by),  # require() above refused an anonymous user
             source=SOURCE,
-            memo="Invoice",
+            memo="Invoice" if not many else f"Invoices posted ({len(group):,})",
+            summarize=many,
         )
         for invoice, item in zip(group, items, strict=True):
             # what `invoice.status = POSTED; invoice.item = item; invoice.posted_by = by ...`

@@ -43,14 +43,24 @@ class Item(models.Model):
     DEBIT_KINDS = frozenset({"invoice", "debit_memo", "fee", "finance_charge"})
     CREDIT_KINDS = frozenset({"credit_memo", "payment"})
 
-    number = models.CharField(max_length=40, unique=True)
+    number = models.CharField(max_length=40)
     kind = models.CharField(max_length=16, choices=Kind)
+    # indexed by (customer, due_date)
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="items"
+        "customers.Customer", on_delete=models.PROTECT, related_name="items", db_index=False
     )
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+")
+    # chartfields and users: their tables refuse DELETE, `fiscus audit verify` checks every
+    # reference; no per-row foreign-key check (receivables migration 0004)
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     document_date = models.DateField()
     due_date = models.DateField()
@@ -60,13 +70,17 @@ class Item(models.Model):
     description = models.CharField(max_length=200, blank=True)
     reference = models.CharField(max_length=60, blank=True)
     journal_entry = models.ForeignKey(
-        JournalEntry, on_delete=models.PROTECT, related_name="+", null=True
+        JournalEntry, on_delete=models.PROTECT, related_name="+", null=True, db_constraint=False
     )
     disputed = models.BooleanField(
         default=False, help_text="Left out of notices, finance charges and referrals."
     )
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     posted_at = models.DateTimeField()
 
@@ -75,6 +89,7 @@ class Item(models.Model):
     class Meta:
         ordering = ["due_date", "id"]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="item_number"),
             models.CheckConstraint(condition=Q(kind__in=ItemKind.values), name="item_kind"),
             models.CheckConstraint(condition=~Q(amount=0), name="item_amount_not_zero"),
             # An item never goes past zero, nor beyond its own amount: an invoice is never
@@ -110,33 +125,62 @@ class ReceivableEntry(models.Model):
     """
 
     seq = models.PositiveBigIntegerField(unique=True)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="entries")
+    # the item's customer, copied (the item's own foreign key checks it); indexed by
+    # (customer, effective_date)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    # indexed by (item, effective_date); items and journal entries are never deleted (triggers),
+    # `fiscus audit verify` checks the references
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="entries", db_index=False, db_constraint=False
+    )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     effective_date = models.DateField()
     recorded_at = models.DateTimeField()
     source = models.CharField(max_length=40)
     source_ref = models.CharField(max_length=60, blank=True)
     journal_entry = models.ForeignKey(
-        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        JournalEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     # copies of the item's fixed attributes
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+")
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     due_date = models.DateField()
     document_date = models.DateField()
     is_credit = models.BooleanField()
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["seq"]
         verbose_name_plural = "receivable entries"
+        constraints = [models.UniqueConstraint(fields=["hash"], name="receivable_entry_hash")]
         indexes = [
             models.Index(fields=["item", "effective_date"]),
             models.Index(fields=["customer", "effective_date"]),
@@ -150,18 +194,32 @@ class ReceivableEntry(models.Model):
 class Application(models.Model):
     """Part of a payment or credit applied to a debit item. Append-only; undone by a reversal."""
 
-    credit_item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="applied_to")
-    debit_item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="applied_from")
+    # items and journal entries are never deleted (triggers); `fiscus audit verify` checks these
+    credit_item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="applied_to", db_constraint=False
+    )
+    debit_item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="applied_from", db_constraint=False
+    )
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     effective_date = models.DateField()
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
     journal_entry = models.ForeignKey(
-        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        JournalEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     applied_at = models.DateTimeField()
     note = models.CharField(max_length=200, blank=True)

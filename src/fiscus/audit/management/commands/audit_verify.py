@@ -1,8 +1,9 @@
 """`fiscus audit verify`: prove nobody altered either ledger.
 
 Recomputes the hash chain of the general ledger (journal entries with their lines) and of the
-receivable ledger, with a progress bar on stderr. Exits 0 when both verify, 1 otherwise, naming
-the first record that does not.
+receivable ledger, with a progress bar on stderr, then checks that every reference the database
+does not check itself (fiscus.audit.references) resolves. Exits 0 when all is well, 1 otherwise,
+naming the first record that is not.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
+from fiscus.audit.references import dangling, unchecked_references
 from fiscus.ledger import services as ledger
 from fiscus.ledger.models import JournalEntry
 from fiscus.receivables import services as receivables
@@ -49,6 +51,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"FAILED: {_name(noun, seq, ref)} (position {seq}): {problem}")
                 raise SystemExit(1)
             counts.append(count)
+        problems = dangling()
+        if problems:
+            row, label, problem = problems[0]
+            self.stdout.write(f"FAILED: {label}: {problem}")
+            raise SystemExit(1)
         self.stdout.write(
-            f"OK: {counts[0]} journal entries and {counts[1]} receivable rows verify."
+            f"OK: {counts[0]} journal entries and {counts[1]} receivable rows verify; "
+            f"{len(unchecked_references())} kinds of reference resolve."
         )
