@@ -717,8 +717,10 @@ def post_invoices(
     invoices: Sequence[Invoice], *, by: Actor, on: date | None = None
 ) -> list[Invoice]:
     """Post submitted invoices in bulk, all or none: each gets its number (INV-YYYY-NNNNNN),
-    its open item and its own journal entry, through one post_items call per posting date
-    (one call when `on` is given). `on` defaults to each invoice's date."""
+    its open item and its receivable row, through one post_items call per posting date (one
+    call when `on` is given). One invoice gets its own journal entry; several share one entry
+    per posting date, summarized by fund, department and account (as a journal generator posts
+    to the GL; the receivable ledger keeps the detail). `on` defaults to each invoice's date."""
     require(by, "billing.review")
     if not invoices:
         return []

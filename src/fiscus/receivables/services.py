@@ -131,7 +131,8 @@ def _summarize(lines: Sequence[Line]) -> list[Line]:
     """Net lines by fund / department / account into one debit or credit each."""
     totals: dict[tuple[int, int | None, int], list[Any]] = {}
     for ln in lines:
-        key = (ln.fund.pk, ln.department.pk if ln.department else None, ln.account.pk)
+        # .id, not .pk (a property): this runs for every line of a bulk posting
+        key = (ln.fund.id, ln.department.id if ln.department else None, ln.account.id)
         if key not in totals:
             totals[key] = [ln.account, ln.fund, ln.department, money.ZERO]
         totals[key][3] += ln.debit - ln.credit
@@ -303,7 +304,7 @@ def _append(
                 if recorded_at not in utc:
                     utc[recorded_at] = recorded_at.astimezone(UTC).isoformat()
                 recorded_at_utc = utc[recorded_at]
-                je_id = je.pk
+                je_id = je.id
             else:
                 recorded_at, recorded_at_utc, je_id = now, now_utc, None
             is_credit = item.amount < 0
@@ -313,7 +314,7 @@ def _append(
                     + _canonical(
                         seq,
                         item.customer_id,
-                        item.pk,
+                        item.id,
                         str(amount),
                         effective.isoformat(),
                         recorded_at_utc,
@@ -333,7 +334,7 @@ def _append(
                 row_id,
                 seq,
                 item.customer_id,
-                item.pk,
+                item.id,
                 amount,
                 effective,
                 recorded_at,
@@ -561,9 +562,9 @@ def post_items(
                 item_id,
                 number,
                 spec.kind,
-                spec.customer.pk,
-                spec.fund.pk,
-                spec.department.pk if spec.department is not None else None,
+                spec.customer.id,
+                spec.fund.id,
+                spec.department.id if spec.department is not None else None,
                 spec.document_date,
                 spec.due_date,
                 on,
@@ -571,7 +572,7 @@ def post_items(
                 amount,
                 spec.description[:200],
                 spec.reference[:60],
-                je.pk,
+                je.id,
                 False,
                 posted_by_id,
                 now,
