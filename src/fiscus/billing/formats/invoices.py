@@ -21,20 +21,21 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fiscus import money
-
-# The same readers as the opening-balances import: they check the bytes (an .xlsx is a zip, a
-# .csv is UTF-8 text) and refuse a file that only pretends to be one.
 from fiscus.receivables.formats.opening_balances import (
     FileRefused,
     size_text,
     spreadsheet_rows,
 )
+
+# The same readers as the opening-balances import: they check the bytes (an .xlsx is a zip, a
+# .csv is UTF-8 text) and refuse a file that only pretends to be one.
+from fiscus.receivables.formats.rows import RowErrors, blank
 
 __all__ = ["FileRefused", "size_text"]
 
@@ -134,41 +135,9 @@ class InvoiceRows:
         return next((r.terms for r in self.rows if r.terms), "")
 
 
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    field: str  # a column label ("quantity", "charge code"), or "" for the row as a whole
-    message: str
-
-    def __str__(self) -> str:
-        where = f"Row {self.line}, {self.field}" if self.field else f"Row {self.line}"
-        return f"{where}: {self.message}"
-
-
-@dataclass
-class Errors:
-    """Row errors, kept up to MAX_ERRORS; the rest are counted."""
-
-    shown: list[RowError] = field(default_factory=list)
-    more: int = 0
-
-    def add(self, line: int, key_or_label: str, message: str) -> None:
-        if len(self.shown) < MAX_ERRORS:
-            self.shown.append(RowError(line, LABELS.get(key_or_label, key_or_label), message))
-        else:
-            self.more += 1
-
-    def __bool__(self) -> bool:
-        return bool(self.shown)
-
-    def __len__(self) -> int:
-        return len(self.shown) + self.more
-
-    def sentences(self) -> list[str]:
-        out = [str(e) for e in sorted(self.shown, key=lambda e: e.line)]
-        if self.more:
-            out.append(f"… and {self.more} more {'error' if self.more == 1 else 'errors'}.")
-        return out
+class Errors(RowErrors):
+    labels = LABELS
+    limit = MAX_ERRORS
 
 
 @dataclass
@@ -201,10 +170,6 @@ _BY_NAME = {
 }
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _read_table(table: Iterator[tuple[int, list[Any]]], name: str) -> Parsed:
     errors = Errors()
     header: list[Any] | None = None
@@ -217,10 +182,10 @@ def _read_table(table: Iterator[tuple[int, list[Any]]], name: str) -> Parsed:
             if errors:
                 return Parsed(rows=[], errors=errors, invoices=[])
             continue
-        if all(_blank(v) for v in record):
+        if all(blank(v) for v in record):
             continue
         width = len(header)
-        if len(record) > width and not all(_blank(v) for v in record[width:]):
+        if len(record) > width and not all(blank(v) for v in record[width:]):
             errors.add(
                 line,
                 "",
@@ -231,7 +196,7 @@ def _read_table(table: Iterator[tuple[int, list[Any]]], name: str) -> Parsed:
         row = _row(line, record, positions, errors)
         if row is not None:
             rows.append(row)
-    if header is None or all(_blank(v) for v in header):
+    if header is None or all(blank(v) for v in header):
         raise FileRefused(f"{name} has no header row.", code="empty")
     if not rows and not errors:
         raise FileRefused(f"{name} has a header row but no invoice lines.", code="empty")
@@ -330,7 +295,7 @@ def _date(
     line: int, key: str, value: Any, errors: Errors, *, required: bool = False
 ) -> date | None:
     label = LABELS[key]
-    if _blank(value):
+    if blank(value):
         if required:
             errors.add(line, key, f"the {label} is empty.")
         return None
@@ -374,7 +339,7 @@ def _exact(value: Any) -> Any:
 
 
 def _quantity(line: int, value: Any, errors: Errors) -> Decimal | None:
-    if _blank(value):
+    if blank(value):
         errors.add(line, "quantity", "the quantity is empty.")
         return None
     if isinstance(value, bool):
@@ -420,7 +385,7 @@ def _quantity(line: int, value: Any, errors: Errors) -> Decimal | None:
 
 def _price(line: int, value: Any, errors: Errors) -> Decimal | None:
     """The unit price, or None (blank: the charge code's price)."""
-    if _blank(value):
+    if blank(value):
         return None
     if isinstance(value, bool):
         errors.add(line, "unit_price", f"{value} is not an amount.")

@@ -34,14 +34,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fiscus import money
-
-# The same readers as the opening-balances import: they check the bytes (an .xlsx is a zip, a
-# .csv is UTF-8 text) and refuse a file that only pretends to be one.
 from fiscus.receivables.formats.opening_balances import (
     FileRefused,
     size_text,
     spreadsheet_rows,
 )
+
+# The same readers as the opening-balances import: they check the bytes (an .xlsx is a zip, a
+# .csv is UTF-8 text) and refuse a file that only pretends to be one.
+from fiscus.receivables.formats.rows import RowErrors, blank
 
 __all__ = ["FileRefused", "size_text"]
 
@@ -252,44 +253,9 @@ class Line:
     cells: dict[str, str]
 
 
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    field: str  # a column label ("amount", "invoice number"), or "" for the row as a whole
-    message: str
-
-    def __str__(self) -> str:
-        where = f"Row {self.line}, {self.field}" if self.field else f"Row {self.line}"
-        return f"{where}: {self.message}"
-
-
-@dataclass
-class Errors:
-    """Row errors, kept up to MAX_ERRORS; the rest are counted."""
-
-    shown: list[RowError] = field(default_factory=list)
-    more: int = 0
-
-    def add(self, line: int, key_or_label: str, message: str) -> None:
-        if len(self.shown) < MAX_ERRORS:
-            self.shown.append(RowError(line, LABELS.get(key_or_label, key_or_label), message))
-        else:
-            self.more += 1
-
-    def __bool__(self) -> bool:
-        return bool(self.shown)
-
-    def __len__(self) -> int:
-        return len(self.shown) + self.more
-
-    def on(self, line: int) -> list[RowError]:
-        return [e for e in self.shown if e.line == line]
-
-    def sentences(self) -> list[str]:
-        out = [str(e) for e in sorted(self.shown, key=lambda e: e.line)]
-        if self.more:
-            out.append(f"… and {self.more} more {'error' if self.more == 1 else 'errors'}.")
-        return out
+class Errors(RowErrors):
+    labels = LABELS
+    limit = MAX_ERRORS
 
 
 @dataclass
@@ -323,10 +289,6 @@ _BY_NAME = {
 }
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _read_table(table: Iterator[tuple[int, list[Any]]], name: str) -> Parsed:
     errors = Errors()
     header: list[Any] | None = None
@@ -341,11 +303,11 @@ def _read_table(table: Iterator[tuple[int, list[Any]]], name: str) -> Parsed:
             if errors:
                 return Parsed(rows=[], errors=errors, payments=[])
             continue
-        if all(_blank(v) for v in record):
+        if all(blank(v) for v in record):
             continue
         lines.append(Line(line, {k: _show_cell(_cell(record, positions, k)) for k in positions}))
         width = len(header)
-        if len(record) > width and not all(_blank(v) for v in record[width:]):
+        if len(record) > width and not all(blank(v) for v in record[width:]):
             errors.add(
                 line,
                 "",
@@ -356,7 +318,7 @@ def _read_table(table: Iterator[tuple[int, list[Any]]], name: str) -> Parsed:
         row = _row(line, record, positions, errors, seen_keys)
         if row is not None:
             rows.append(row)
-    if header is None or all(_blank(v) for v in header):
+    if header is None or all(blank(v) for v in header):
         raise FileRefused(f"{name} has no header row.", code="empty")
     if not lines:
         raise FileRefused(f"{name} has a header row but no payments.", code="empty")
@@ -366,7 +328,7 @@ def _read_table(table: Iterator[tuple[int, list[Any]]], name: str) -> Parsed:
 def _header(record: Sequence[Any], errors: Errors) -> dict[str, int]:
     positions: dict[str, int] = {}
     for i, title in enumerate(record):
-        if _blank(title):
+        if blank(title):
             continue
         key = _BY_NAME.get(_norm(title))
         if key is None:
@@ -496,7 +458,7 @@ def _date(
     line: int, key: str, value: Any, errors: Errors, *, required: bool = False
 ) -> date | None:
     label = LABELS[key]
-    if _blank(value):
+    if blank(value):
         if required:
             errors.add(line, key, f"the {label} is empty.")
         return None
@@ -547,7 +509,7 @@ def _amount(
     line: int, key: str, value: Any, errors: Errors, *, required: bool = False
 ) -> Decimal | None:
     label = LABELS[key]
-    if _blank(value):
+    if blank(value):
         if required:
             errors.add(line, key, f"the {label} is empty.")
         return None

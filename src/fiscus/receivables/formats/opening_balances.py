@@ -17,13 +17,14 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fiscus import money
 from fiscus.errors import FiscusError
+from fiscus.receivables.formats.rows import RowErrors, blank
 
 MAX_ERRORS = 50
 DOCUMENT_NUMBER_LENGTH = 40
@@ -77,41 +78,9 @@ class Row:
     fund: str = ""
 
 
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    field: str  # a column label ("amount", "due date"), or "" for the row as a whole
-    message: str
-
-    def __str__(self) -> str:
-        where = f"Row {self.line}, {self.field}" if self.field else f"Row {self.line}"
-        return f"{where}: {self.message}"
-
-
-@dataclass
-class Errors:
-    """Row errors, kept up to MAX_ERRORS; the rest are counted."""
-
-    shown: list[RowError] = field(default_factory=list)
-    more: int = 0
-
-    def add(self, line: int, key_or_label: str, message: str) -> None:
-        if len(self.shown) < MAX_ERRORS:
-            self.shown.append(RowError(line, LABELS.get(key_or_label, key_or_label), message))
-        else:
-            self.more += 1
-
-    def __bool__(self) -> bool:
-        return bool(self.shown)
-
-    def __len__(self) -> int:
-        return len(self.shown) + self.more
-
-    def sentences(self) -> list[str]:
-        out = [str(e) for e in sorted(self.shown, key=lambda e: e.line)]
-        if self.more:
-            out.append(f"… and {self.more} more {'error' if self.more == 1 else 'errors'}.")
-        return out
+class Errors(RowErrors):
+    labels = LABELS
+    limit = MAX_ERRORS
 
 
 @dataclass
@@ -230,10 +199,6 @@ _BY_NAME = {
 }
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _read_table(table: Iterator[tuple[int, list[Any]]], name: str) -> Parsed:
     errors = Errors()
     header: list[Any] | None = None
@@ -246,10 +211,10 @@ def _read_table(table: Iterator[tuple[int, list[Any]]], name: str) -> Parsed:
             if errors:
                 return Parsed(rows=[], errors=errors, columns=list(positions))
             continue
-        if all(_blank(v) for v in record):
+        if all(blank(v) for v in record):
             continue
         width = len(header)
-        if len(record) > width and not all(_blank(v) for v in record[width:]):
+        if len(record) > width and not all(blank(v) for v in record[width:]):
             errors.add(
                 line,
                 "",
@@ -260,7 +225,7 @@ def _read_table(table: Iterator[tuple[int, list[Any]]], name: str) -> Parsed:
         row = _row(line, record, positions, errors)
         if row is not None:
             rows.append(row)
-    if header is None or all(_blank(v) for v in header):
+    if header is None or all(blank(v) for v in header):
         raise FileRefused(f"{name} has no header row.", code="empty")
     if not rows and not errors:
         raise FileRefused(f"{name} has a header row but no rows of balances.", code="empty")
@@ -348,7 +313,7 @@ _US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 def _date(line: int, key: str, value: Any, errors: Errors) -> date | None:
     label = LABELS[key]
-    if _blank(value):
+    if blank(value):
         errors.add(line, key, f"the {label} is empty.")
         return None
     if isinstance(value, datetime):
@@ -377,7 +342,7 @@ def _date(line: int, key: str, value: Any, errors: Errors) -> date | None:
 
 
 def _amount(line: int, value: Any, errors: Errors) -> Decimal | None:
-    if _blank(value):
+    if blank(value):
         errors.add(line, "amount", "the amount is empty.")
         return None
     if isinstance(value, bool):
