@@ -15,6 +15,40 @@ from fiscus.receivables.formats.opening_balances import size_text
 HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
+def checked_spreadsheet(
+    upload: UploadedFile, *, max_bytes: int | None = None, verb: str = "imports"
+) -> UploadedFile:
+    """An uploaded .csv or .xlsx, not empty, within `max_bytes` (MAX_IMPORT_BYTES unless
+    given): what every spreadsheet upload form checks before the file is read."""
+    limit = settings.MAX_IMPORT_BYTES if max_bytes is None else max_bytes
+    name = upload.name or "The file"
+    if not name.lower().endswith((".csv", ".xlsx")):
+        raise forms.ValidationError(
+            f"{name} is not a .csv or .xlsx file; save it from the spreadsheet as one of those."
+        )
+    if (upload.size or 0) > limit:
+        raise forms.ValidationError(
+            f"{name} is {size_text(upload.size or 0)}; Fiscus {verb} files up to "
+            f"{size_text(limit)}."
+        )
+    if not upload.size:
+        raise forms.ValidationError(f"{name} is empty.")
+    return upload
+
+
+class KeptFileForm(forms.Form):
+    """A preview's confirming button: the hash and name of the file kept since the upload."""
+
+    file_hash = forms.CharField(widget=forms.HiddenInput)
+    file_name = forms.CharField(max_length=255, widget=forms.HiddenInput)
+
+    def clean_file_hash(self) -> str:
+        value: str = self.cleaned_data["file_hash"]
+        if not HASH.match(value):
+            raise forms.ValidationError("The file reference is not valid; upload the file again.")
+        return value
+
+
 class OpeningBalancesUploadForm(forms.Form):
     file = forms.FileField(
         label="File",
@@ -32,31 +66,10 @@ class OpeningBalancesUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
-        name = upload.name or "The file"
-        if not name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError(
-                f"{name} is not a .csv or .xlsx file; save it from the spreadsheet as one of those."
-            )
-        if (upload.size or 0) > settings.MAX_IMPORT_BYTES:
-            raise forms.ValidationError(
-                f"{name} is {size_text(upload.size or 0)}; "
-                f"Fiscus imports files up to {size_text(settings.MAX_IMPORT_BYTES)}."
-            )
-        if not upload.size:
-            raise forms.ValidationError(f"{name} is empty.")
-        return upload
+        return checked_spreadsheet(self.cleaned_data["file"])
 
 
-class OpeningBalancesPostForm(forms.Form):
+class OpeningBalancesPostForm(KeptFileForm):
     """The preview's "Post" button: the stored file's hash, its name and the posting date."""
 
-    file_hash = forms.CharField(widget=forms.HiddenInput)
-    file_name = forms.CharField(max_length=255, widget=forms.HiddenInput)
     on = forms.DateField(widget=forms.HiddenInput, input_formats=["%Y-%m-%d"])
-
-    def clean_file_hash(self) -> str:
-        value: str = self.cleaned_data["file_hash"]
-        if not HASH.match(value):
-            raise forms.ValidationError("The file reference is not valid; upload the file again.")
-        return value

@@ -10,7 +10,6 @@ again against the file's bytes before anything is posted.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -25,11 +24,12 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from fiscus.cash.formats.payments import COLUMNS, size_text, template_csv, template_xlsx
+from fiscus.cash.formats.payments import COLUMNS, template_csv, template_xlsx
 from fiscus.cash.models import Payment
 from fiscus.cash.uploads import KIND, UploadRefused, UploadResult, upload_payments
 from fiscus.errors import FiscusError
 from fiscus.organization.roles import department_scope, requires
+from fiscus.receivables.forms import KeptFileForm, checked_spreadsheet
 from fiscus.receivables.models import ImportBatch
 from fiscus.receivables.views import _keep, _kept
 
@@ -37,7 +37,6 @@ PREVIEW_ROWS = 500
 PAST_UPLOADS = 50
 TEMPLATE = "cash/upload_payments.html"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HASH = re.compile(r"^[0-9a-f]{64}$")
 MONEY_COLUMNS = frozenset({"amount", "amount_applied"})
 
 
@@ -50,33 +49,13 @@ class PaymentsUploadForm(forms.Form):
     )
 
     def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
-        name = upload.name or "The file"
-        if not name.lower().endswith((".csv", ".xlsx")):
-            raise forms.ValidationError(
-                f"{name} is not a .csv or .xlsx file; save it from the spreadsheet as one of those."
-            )
-        if (upload.size or 0) > settings.MAX_ATTACHMENT_BYTES:
-            raise forms.ValidationError(
-                f"{name} is {size_text(upload.size or 0)}; "
-                f"Fiscus takes files up to {size_text(settings.MAX_ATTACHMENT_BYTES)}."
-            )
-        if not upload.size:
-            raise forms.ValidationError(f"{name} is empty.")
-        return upload
+        return checked_spreadsheet(
+            self.cleaned_data["file"], max_bytes=settings.MAX_ATTACHMENT_BYTES, verb="takes"
+        )
 
 
-class PaymentsPostForm(forms.Form):
+class PaymentsPostForm(KeptFileForm):
     """The preview's "Post" button: the kept file's hash and name."""
-
-    file_hash = forms.CharField(widget=forms.HiddenInput)
-    file_name = forms.CharField(max_length=255, widget=forms.HiddenInput)
-
-    def clean_file_hash(self) -> str:
-        value: str = self.cleaned_data["file_hash"]
-        if not HASH.match(value):
-            raise forms.ValidationError("The file reference is not valid; upload the file again.")
-        return value
 
 
 def past_uploads(user: Any) -> list[dict[str, Any]]:
