@@ -27,25 +27,21 @@ Printing (`print_receipt`, `print_deposit_slip`) renders and audits "payment.rec
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import typst
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from fiscus import audit, money
+from fiscus import audit, money, typesetting
 from fiscus.billing.documents import agency_data
 from fiscus.cash.models import BankAccount, Deposit, Method, Payment
-from fiscus.errors import FiscusError
 from fiscus.receivables.models import Application
+from fiscus.typesetting import DocumentError
 
 TYPST_DIR = Path(__file__).resolve().parent / "typst"
 RECEIPT = "receipt.typ"
@@ -59,10 +55,6 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Checks and money orders", CHECKS),
     ("Other (card, ACH, wire)", (Method.CARD, Method.ACH, Method.WIRE)),
 )
-
-
-class DocumentError(FiscusError):
-    code = "document_refused"
 
 
 # --- amounts in words ---------------------------------------------------------------------------
@@ -119,40 +111,11 @@ def amount_in_words(amount: Decimal) -> str:
 def template_path(name: str) -> Path:
     """The agency's `name` (receipt.typ, deposit_slip.typ) in TEMPLATE_OVERRIDE_DIR if it has
     one, else Fiscus's."""
-    override_dir = getattr(settings, "TEMPLATE_OVERRIDE_DIR", None)
-    if override_dir:
-        override = Path(override_dir) / name
-        if override.is_file():
-            return override
-    return TYPST_DIR / name
-
-
-_compilers = threading.local()
-
-
-def _compiler(root: Path) -> typst.Compiler:
-    """A Typst compiler per thread and template folder, keeping its fonts loaded."""
-    cache: dict[Path, typst.Compiler] = _compilers.__dict__.setdefault("by_root", {})
-    if root not in cache:
-        # Typst's own fonts only, so a receipt looks the same on every machine
-        cache[root] = typst.Compiler(root=str(root), ignore_system_fonts=True)
-    return cache[root]
+    return typesetting.template_path(TYPST_DIR / name)
 
 
 def _compile(name: str, payload: dict[str, Any]) -> bytes:
-    path = template_path(name)
-    try:
-        pdf = _compiler(path.parent).compile(
-            input=str(path),
-            format="pdf",
-            sys_inputs={"data": json.dumps(payload, ensure_ascii=False)},
-        )
-    except (RuntimeError, typst.TypstError) as error:
-        raise DocumentError(
-            f"The template {path.name} cannot be rendered: {error}", code="template"
-        ) from error
-    assert isinstance(pdf, bytes)
-    return pdf
+    return typesetting.compile_pdf(template_path(name), payload)
 
 
 def _date(value: date | None) -> str:
