@@ -107,7 +107,7 @@ def load_world(world: Any, user: Any, today: Any) -> tuple[dict[int, int], dict[
     """Customers, aliases and open items of the generated world, in the database.
     Returns (world customer id -> db id, world item id -> db item id)."""
     from benchmarks.generate import _reference
-    from fiscus.cash.models import PayerAlias
+    from fiscus.cash.models import CustomerCashPreference, PayerAlias
     from fiscus.cash.services import normalize_name
     from fiscus.customers.models import Customer
     from fiscus.receivables.models import Item
@@ -136,6 +136,13 @@ def load_world(world: Any, user: Any, today: Any) -> tuple[dict[int, int], dict[
                     )
                 )
     PayerAlias.objects.bulk_create(aliases, batch_size=5000)
+    CustomerCashPreference.objects.bulk_create(
+        [
+            CustomerCashPreference(customer_id=customer_ids[c.id], allocation_policy=c.policy.value)
+            for c in world.customers
+            if c.policy is not None
+        ]
+    )
     dept = departments[0]
     kinds = {k.value for k in Item.Kind}
     specs = []
@@ -261,7 +268,7 @@ def run(args: argparse.Namespace) -> tuple[Outcome, dict[str, str]]:
             source="bank",
         )
         t0 = time.perf_counter()
-        book = build_book()
+        book = build_book(today=world.today)  # the day the world's truths were worked out
         outcome.split["build the book"] = time.perf_counter() - t0
         result = receive_and_apply(
             deposit, inputs, by=user, source="bank", book=book, remittances=remittances

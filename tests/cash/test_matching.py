@@ -379,6 +379,44 @@ def test_taking_a_proposal_lowers_the_book_so_a_second_payment_is_not_applied_ag
     assert not second.applies()
 
 
+def test_a_payment_waiting_for_a_clerk_holds_its_items_until_released(book):
+    # the first payment names INV-2026-000123 but pays short by a payer nobody knows: a suggestion
+    waiting = pay(book, "149.00", reference="INV-2026-000123")
+    assert (waiting.allocations, waiting.applies()) == ((Allocation(101, D("149.00")),), False)
+    book.hold("first", waiting)
+    # a second payment naming the same invoice may be a second payment of it: a clerk decides
+    again = pay(book, "150.00", "ACME PLUMBING", reference="INV-2026-000123")
+    assert (again.customer_id, allocations(again)) == (1, [(101, "150.00")])
+    assert again.confidence == D("0.85") and not again.applies()
+    assert "an earlier payment waiting for a clerk may be for INV-2026-000123" in again.reason
+    # by policy, the oldest item is the one the waiting payment names: that waits too
+    policy = pay(book, "230.00", "ACME PLUMBING")
+    assert allocations(policy) == [(101, "150.00"), (102, "80.00")]
+    assert policy.confidence == D("0.85")
+    # an item nobody waits for is not held
+    assert pay(book, "80.00", "ACME PLUMBING").confidence == D("0.96")
+    book.release("first")
+    assert pay(book, "150.00", "ACME PLUMBING", reference="INV-2026-000123").confidence == D("0.99")
+    book.release("first")  # releasing twice changes nothing
+    assert pay(book, "230.00", "ACME PLUMBING").applies()
+
+
+def test_a_payment_nobody_was_found_for_holds_the_few_items_owing_its_amount(book):
+    book.hold(7, Proposal(None, (), D("0"), "No customer found", "none", D("99.99")))
+    later = pay(book, "99.99", "CITY OF RIVERSIDE")
+    assert (later.customer_id, allocations(later)) == (2, [(108, "99.99")])
+    assert later.confidence == D("0.85")
+    assert "waiting for a clerk may be for W-10234" in later.reason
+    # an amount many items owe holds nothing: the amount alone says nothing
+    many = Book(
+        [item(200 + n, f"FEE-2026-00010{n}", 1 + n % 2, "fee", "25.00", TODAY) for n in range(4)],
+        CUSTOMERS,
+        today=TODAY,
+    )
+    many.hold(8, Proposal(None, (), D("0"), "", "none", D("25.00")))
+    assert pay(many, "25.00", "CITY OF RIVERSIDE").confidence >= D("0.90")
+
+
 def test_taking_more_than_an_item_owes_is_refused(book):
     too_much = Proposal(1, (Allocation(101, D("150.01")),), D("1"), "", "clerk", D("0"))
     with pytest.raises(ValueError, match="INV-2026-000123 owes less than 150.01"):

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from fiscus.cash import services as cash
-from fiscus.cash.autoapply import build_book, receive_and_apply
+from fiscus.cash.autoapply import build_book, dismiss_suggestion, receive_and_apply, rematch
 from fiscus.cash.models import ApplicationReason, Match, Payment
 from fiscus.cash.services import PaymentInput
 from fiscus.customers.services import create_customer
@@ -126,3 +126,28 @@ def test_the_garbage_collector_is_back_on_after_a_run_even_a_failed_one(world, t
     with pytest.raises(cash.CashError, match="the received date is in the future"):
         receive_and_apply(deposit, [later], by=technician, source="bank")
     assert gc.isenabled()
+
+
+def test_a_suggestion_in_the_worklist_holds_its_item_for_the_next_import(world, technician):
+    ada, bob, a1, a2, b1, deposit = world
+    # nobody vouches for a short pay of a1: a suggestion, waiting in the worklist
+    first = receive_and_apply(
+        deposit, [ach("99.00", "", f"INV {a1.number}")], by=technician, source="bank"
+    )
+    assert (first.applied, first.suggested) == (0, 1)
+    # the next file: Ada pays 100.00, which only a1 owes; a1 waits for the clerk's decision
+    second = receive_and_apply(deposit, [ach("100.00", "ADA WORKS")], by=technician, source="bank")
+    assert (second.applied, second.suggested) == (0, 1)
+    match = Match.objects.get(payment=second.payments[0])
+    assert match.status == Match.Status.SUGGESTED
+    assert f"an earlier payment waiting for a clerk may be for {a1.number}" in match.reason
+    a1.refresh_from_db()
+    assert a1.open_amount == Decimal("100.00")
+    # once the clerk has worked the first one, nothing holds a1 any more
+    cash_match = Match.objects.get(payment=first.payments[0])
+    dismiss_suggestion(cash_match, by=technician)
+    again = rematch([second.payments[0]], by=technician)
+    assert again.applied == 1
+    a1.refresh_from_db()
+    assert a1.open_amount == Decimal("0.00")
+    assert build_book()._claims.get(a1.pk) is None

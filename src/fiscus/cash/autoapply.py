@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from fiscus import audit, db, money
@@ -100,9 +101,28 @@ def build_book(*, today: date | None = None) -> matching.Book:
         )
         for pk, number, name in Customer.objects.values_list("pk", "number", "name")
     ]
-    return matching.Book(
+    book = matching.Book(
         items, customers, policy=matching.Policy(cash_settings().allocation_policy), today=today
     )
+    _hold_waiting(book)
+    return book
+
+
+def _hold_waiting(book: matching.Book) -> None:
+    """Payments in the unapplied-cash worklist hold the items they may pay (`Book.hold`): a
+    suggestion its items, a payment nobody was found for the few items owing its amount."""
+    still_open = Q(payment__item__isnull=True) | Q(payment__item__open_amount__lt=0)
+    suggested = set()
+    for payment_id, allocations in Match.objects.filter(
+        still_open, status=Match.Status.SUGGESTED
+    ).values_list("payment_id", "allocations"):
+        suggested.add(payment_id)
+        book.hold_items(payment_id, [int(a["item"]) for a in allocations])
+    for payment_id, amount in Payment.objects.filter(
+        status=Payment.Status.UNIDENTIFIED
+    ).values_list("pk", "amount"):
+        if payment_id not in suggested:
+            book.hold_amount(payment_id, amount)
 
 
 def remittance_of(p: PaymentInput | Payment, lines: Sequence[Any] = ()) -> matching.Remittance:
@@ -192,13 +212,15 @@ def receive_and_apply(
         remittances = [remittance_of(p, ln) for p, ln in zip(inputs, lines, strict=True)]
     proposals = []
     wanted: set[int] = set()
-    for p, remittance in zip(inputs, remittances, strict=True):
+    for n, (p, remittance) in enumerate(zip(inputs, remittances, strict=True)):
         proposal = book.match(remittance)
         proposals.append(proposal)
         mine = p.customer is None or p.customer.pk == proposal.customer_id
         if proposal.customer_id is not None and proposal.applies(threshold) and mine:
             book.take(proposal)
             wanted.add(proposal.customer_id)
+        else:
+            book.hold(("new", n), proposal)  # left for a clerk: its items wait for them
     customers_by_id = db.saved_by_id(Customer, wanted)
     for p, proposal in zip(inputs, proposals, strict=True):
         sure = proposal.customer_id is not None and proposal.confidence >= threshold
@@ -317,6 +339,7 @@ def rematch(payments: Sequence[Payment], *, by: Actor) -> AutoResult:
         if pay.unapplied <= 0:
             continue
         result.payments.append(pay)
+        book.release(pay.pk)  # its own suggestion does not stand against it
         rem = remittance_of(pay)
         proposal = book.match(
             matching.Remittance(
@@ -329,6 +352,7 @@ def rematch(payments: Sequence[Payment], *, by: Actor) -> AutoResult:
             )
         )
         if proposal.customer_id is None and proposal.rule == "none":
+            book.hold(pay.pk, proposal)
             result.unmatched += 1
             continue
         if pay.customer_id is not None and proposal.customer_id != pay.customer_id:
@@ -357,6 +381,7 @@ def rematch(payments: Sequence[Payment], *, by: Actor) -> AutoResult:
             book.take(proposal)
             result.applied += 1
         else:
+            book.hold(pay.pk, proposal)
             result.suggested += 1
     return result
 

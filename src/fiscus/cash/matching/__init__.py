@@ -3,7 +3,8 @@
 Pure: no database. The caller builds a `Book` from the open items and customers once per run,
 asks `Book.match(remittance)` for a `Proposal` per payment, applies the proposals it accepts
 through the cash services, and calls `Book.take(proposal)` after each (and after a clerk applies
-a suggestion), so a later payment in the same file does not reuse money already applied.
+a suggestion), so a later payment in the same file does not reuse money already applied; a
+proposal it leaves for a clerk it passes to `Book.hold(key, proposal)`.
 `Book.teach(customer_id, payer)` learns an alias at once; `name_key(payer)` is the form an alias
 is stored and compared in. `allocate` is the allocation policy on its own, for manual application.
 
@@ -72,6 +73,11 @@ hypothesis:
   owing exactly the payment; another of the customer's items fitting a reading as well; a named
   document already paid (a second payment?); a number that names no open item while the amount
   does not tie out: at most 0.85;
+- an item that a payment waiting for a clerk may pay (`Book.hold`: a suggestion's items; for a
+  payment nobody was found for, the 3 or fewer items owing exactly its amount): at most 0.85,
+  whatever the rule. What the clerk does with the first decides what is open for this one, and
+  one of the two may be a second payment. `Book.release` lifts the hold once it is worked;
+  an import holds the worklist's payments and each payment it leaves for a clerk;
 - two readings that would each be applied (0.85 or more) and disagree (other items, another
   customer): the best at most 0.80, and the reason names the other. A reading that does not tie
   out does not stand against one that does, nor does a first reading that leaves a number unread

@@ -16,6 +16,8 @@ from .allocation import OpenItem, Policy, from_cents, to_cents
 from .documents import Documents
 from .evidence import (
     CAP_RIVAL,
+    CAP_WAITING,
+    COMMON_AMOUNT,
     EXACT_FITS,
     RIVAL_FLOOR,
     Hypothesis,
@@ -49,6 +51,8 @@ class Book:
         self._by_customer: dict[int, list[int]] = defaultdict(list)
         self._by_amount: dict[int, set[int]] = defaultdict(set)
         self._owing: dict[int, dict[int, list[int]]] = {}  # a big customer's items by amount
+        self._waiting: dict[object, tuple[int, ...]] = {}  # a payment held for a clerk: its items
+        self._claims: dict[int, int] = defaultdict(int)  # item -> payments waiting that may pay it
         self.numbers = NumberIndex()
         self.names = NameIndex()
         for customer in customers:
@@ -94,6 +98,37 @@ class Book:
                 index[before].remove(item_id)
                 index[after].append(item_id)
             self.items[item_id] = replace(item, open_amount=from_cents(after))
+
+    def hold(self, key: object, proposal: Proposal) -> None:
+        """A payment left for a clerk (a suggestion, or nobody found) under `key`: until it is
+        released, a later payment that would take one of the items it may pay is left for the
+        clerk too. A suggestion may pay its items; a payment with nobody found, the few items
+        that owe exactly its amount (`hold_amount`)."""
+        if proposal.customer_id is None:
+            self.hold_amount(key, proposal.unapplied)
+        else:
+            self.hold_items(key, [a.item_id for a in proposal.allocations])
+
+    def hold_amount(self, key: object, amount: Decimal) -> None:
+        """Hold the items owing exactly `amount`, when there are few (3 or fewer): more, and the
+        amount alone says nothing."""
+        same = self._by_amount.get(to_cents(amount), ())
+        self.hold_items(key, same if len(same) <= COMMON_AMOUNT else ())
+
+    def hold_items(self, key: object, item_ids: Iterable[int]) -> None:
+        self.release(key)
+        items = tuple(i for i in item_ids if i in self._open)
+        if items:
+            self._waiting[key] = items
+            for item_id in items:
+                self._claims[item_id] += 1
+
+    def release(self, key: object) -> None:
+        """The payment held under `key` was worked (taken, dismissed or matched again)."""
+        for item_id in self._waiting.pop(key, ()):
+            self._claims[item_id] -= 1
+            if not self._claims[item_id]:
+                del self._claims[item_id]
 
     def teach(self, customer_id: int, payer: str) -> None:
         """Learn a payer name as an alias of the customer (a clerk matched it by hand)."""
@@ -212,6 +247,7 @@ class _Match(Documents, Accounts):
                     f"{self.book.describe(rival.customer_id or 0)}",
                 )
                 break
+        self._waiting(best)
         clauses = [*best.clauses, *self.notes]
         return Proposal(
             best.customer_id,
@@ -221,6 +257,15 @@ class _Match(Documents, Accounts):
             best.rule,
             from_cents(best.unapplied),
         )
+
+    def _waiting(self, best: Hypothesis) -> None:
+        """An earlier payment waiting for a clerk may be for one of these items: what the clerk
+        does with it decides what is still open, so this one waits too (one of the two may be a
+        second payment, or the items were chosen by amount or policy from what is open now)."""
+        claimed = sorted(i for i in best.items if i in self.book._claims)
+        if claimed:
+            numbers = ", ".join(self.book.items[i].number for i in claimed)
+            best.cap(CAP_WAITING, f"an earlier payment waiting for a clerk may be for {numbers}")
 
     def _nothing_found(self) -> list[str]:
         found = []

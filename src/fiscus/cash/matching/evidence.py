@@ -61,6 +61,7 @@ CAP_CONFLICT = 60  # the payer is clearly another customer
 CAP_OTHER_CUSTOMER = 55  # the text names another customer's document exactly
 CAP_DOUBT = 85  # a second reading, an unread number, an already paid document
 CAP_RIVAL = 80  # two readings that would each have been applied
+CAP_WAITING = 85  # chosen by amount or policy, an item an earlier payment waiting for a clerk names
 
 RIVAL_FLOOR = 85
 COMMON_AMOUNT = 3  # more open items than this share the amount: it is a common amount
