@@ -68,7 +68,9 @@ truths still hold. With `--no-clerk` nobody does, as in one database import: a p
 the clerk holds the items it may pay (`Book.hold`), and a later payment that would take one of
 them waits too. The few truths that still assume the clerk's earlier work (an earlier payment
 of the customer's that the engine suggested for another customer, or found nobody for) then
-count as wrong: 3 of 10,000 on the realistic mix, seed 7. An automatic application is correct when the truth expects "apply" and the
+count as wrong: 3 of 10,000 on the realistic mix, seed 7.
+
+An automatic application is correct when the truth expects "apply" and the
 customer and every allocation agree to the cent; anything else applied automatically is wrong
 (a payment for someone else's invoice applied to that invoice counts as wrong). Precision is
 correct automatic / automatic; recall is correct automatic / payments a clerk could apply.

@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from fiscus.customers.models import Customer
 from fiscus.ledger.models import JournalEntry
-from fiscus.organization.models import Department, Fund
+from fiscus.organization.models import Account, Department, Fund
 from fiscus.receivables.models import Application, ImportBatch, Item
 
 USER = settings.AUTH_USER_MODEL
@@ -31,6 +31,12 @@ class AllocationPolicy(models.TextChoices):
     FEES_FIRST = "fees_first", "Fees, then interest, then principal"
     CURRENT_FIRST = "current_first", "Current invoice first"
     INSTRUCTION = "instruction", "The customer's own instruction"
+
+
+class ReturnedFeeRule(models.TextChoices):
+    NONE = "none", "No fee"
+    ACTUAL_COST = "actual_cost", "Actual cost (Gov. Code 6157)"
+    SCHEDULE = "schedule", "$25 first, $35 each later one (Civil Code 1719)"
 
 
 class CashSettings(models.Model):
@@ -52,6 +58,43 @@ class CashSettings(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="The department ACH and wire payments read from bank files are recorded in.",
+    )
+    # returned payments (issue 5)
+    returned_fee_rule = models.CharField(
+        max_length=12,
+        choices=ReturnedFeeRule,
+        default=ReturnedFeeRule.ACTUAL_COST,
+        help_text="Gov. Code 6157: no more than the actual cost; or Civil Code 1719's schedule.",
+    )
+    returned_fee_cost = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("15.00"),
+        help_text="The actual cost of processing a returned payment (the actual-cost rule).",
+    )
+    returned_fee_first = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("25.00"), help_text="Schedule: first."
+    )
+    returned_fee_later = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("35.00"),
+        help_text="Schedule: each later return within 12 months.",
+    )
+    returned_fee_account = models.ForeignKey(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The revenue account of returned-payment fees (else the default revenue).",
+    )
+    cash_only_days = models.PositiveIntegerField(
+        default=365,
+        help_text="After a returned payment, cash or certified funds only for this many days.",
+    )
+    cash_only_after_returns = models.PositiveIntegerField(
+        default=3, help_text="This many returns within 12 months: cash or certified funds for good."
     )
     history = HistoricalRecords()
 
@@ -408,3 +451,88 @@ class BalancedDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class ReturnReason(models.TextChoices):
+    NSF = "nsf", "Insufficient funds (NSF)"
+    STOP_PAYMENT = "stop_payment", "Stop payment"
+    CLOSED_ACCOUNT = "closed_account", "Account closed"
+    ACH_RETURN = "ach_return", "ACH return"
+    OTHER = "other", "Other (see the note)"
+
+
+class ReturnedPayment(models.Model):
+    """A payment the bank took back: its applications reversed, the bank side reversed, a fee.
+
+    A payment is returned at most once at a time; redeposited (the bank presented it again and
+    it cleared), it may come back again as a new return.
+    """
+
+    Reason = ReturnReason
+
+    class Status(models.TextChoices):
+        RETURNED = "returned"
+        REDEPOSITED = "redeposited"
+
+    number = models.CharField(max_length=40, unique=True)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="returns")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="returns"
+    )
+    status = models.CharField(max_length=12, choices=Status, default=Status.RETURNED)
+    reason = models.CharField(max_length=16, choices=ReturnReason)
+    ach_code = models.CharField(
+        "ACH return code", max_length=3, blank=True, help_text="R01 ... R85, as the bank sent it."
+    )
+    ach_trace = models.CharField(max_length=15, blank=True)
+    identity = models.CharField(
+        max_length=80,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The bank file's identity of the return: a file imported twice returns once.",
+    )
+    returned_on = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    # what the return undid: [{"application": id, "item": id, "number": "...", "amount": "..."}]
+    reversed = models.JSONField(default=list)
+    from_bank = models.BooleanField(
+        help_text="The deposit had reached the bank (else undeposited cash was credited)."
+    )
+    journal_entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    fee_item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cash_only_until = models.DateField(null=True, blank=True)
+    cash_only_for_good = models.BooleanField(default=False)
+    note = models.CharField(max_length=400, blank=True)
+    worked_at = models.DateTimeField(null=True, blank=True)
+    worked_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    redeposited_on = models.DateField(null=True, blank=True)
+    redeposit_entry = models.ForeignKey(
+        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    redeposited_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-returned_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="returned_amount_positive"),
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(status="returned"),
+                name="payment_returned_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("cash:returned", args=[self.pk])

@@ -226,7 +226,7 @@ def _check_payment(p: PaymentInput, where: str, deposit: Deposit) -> Decimal:
     if p.received_on > timezone.localdate():
         raise CashError(f"{where}: the received date is in the future.")
     customer = p.customer
-    if customer is not None and customer.cash_only and p.method == Method.CHECK:
+    if customer is not None and customer.is_cash_only(p.received_on) and p.method == Method.CHECK:
         raise CashError(
             f"{where}: {customer.name} is on cash only (a check of theirs was returned), so a "
             "check cannot be taken; take cash, a money order, a card or a wire.",

@@ -338,7 +338,7 @@ def _resolve(
                     f"there is no customer “{payment.customer_number}”; check the number, or "
                     "leave it blank to record the payment as unidentified.",
                 )
-            elif customer.cash_only and payment.method == "check":
+            elif customer.is_cash_only() and payment.method == "check":
                 errors.add(
                     first.line,
                     "method",

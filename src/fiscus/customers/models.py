@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from fiscus.customers import crypto
@@ -77,6 +80,13 @@ class Customer(models.Model):
     tax_id_digest = models.CharField(max_length=64, blank=True, db_index=True)
     on_hold = models.BooleanField("hold", default=False)
     cash_only = models.BooleanField("cash only", default=False)
+    cash_only_until = models.DateField(
+        "cash only until",
+        null=True,
+        blank=True,
+        help_text="Set by a returned payment: cash or certified funds only until this day; "
+        "empty while cash only means for good.",
+    )
     in_bankruptcy = models.BooleanField("in bankruptcy", default=False)
     in_collections = models.BooleanField("in collections", default=False)
     deceased = models.BooleanField(default=False)
@@ -106,6 +116,13 @@ class Customer(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("customers:detail", args=[self.number])
+
+    def is_cash_only(self, on: date | None = None) -> bool:
+        """Whether the customer must pay in cash or certified funds on `on` (default today)."""
+        if not self.cash_only:
+            return False
+        until = self.cash_only_until
+        return until is None or (on or timezone.localdate()) <= until
 
     @property
     def tax_id_masked(self) -> str:

@@ -138,7 +138,7 @@ def lookup(user: Any, text: str) -> list[dict[str, Any]]:
                 "id": c.pk,
                 "number": c.number,
                 "name": c.name,
-                "flags": {"cash_only": c.cash_only, "on_hold": c.on_hold},
+                "flags": {"cash_only": c.is_cash_only(), "on_hold": c.on_hold},
                 "exact": pk in exact,
                 "found_by": invoice,
                 "items": [item_json(i) for i in open_of[pk]],
@@ -323,7 +323,7 @@ def check_rows(user: Any, rows: list[Row]) -> list[RowError]:
                 f"Row {n}, customer: name the customer, or at least the payer, so the money "
                 "can be traced."
             )
-        if c is not None and c.cash_only and row.method == Method.CHECK:
+        if c is not None and c.is_cash_only() and row.method == Method.CHECK:
             row.errors["method"] = (
                 f"Row {n}, method: {c.name} is on cash only (a check of theirs was returned), "
                 "so a check cannot be taken; take cash, a money order, a card or a wire."
