@@ -226,8 +226,22 @@ def _cash_world(city: City, who: Any, item: Any) -> dict[str, dict[str, Any]]:
     mapping = CsvMapping.objects.create(
         name="Valley", mapping={"date_column": "Date", "amount_column": "Amount"}, created_by=clerk
     )
+    from fiscus.cash import returns
+
+    other = cash.open_deposit(department=city.parks, on=on, by=clerk)
+    bounced = cash.record_payment(
+        other,
+        cash.PaymentInput(Decimal("30.00"), "check", on, customer=who, check_number="102"),
+        by=clerk,
+    )
+    cash.close_deposit(other, by=clerk)
+    returned = returns.return_payment(bounced, reason="nsf", on=on, by=clerk)
     day = {"day": on.isoformat()}
     return {
+        "cash:returned": {"pk": returned.pk},
+        "cash:returned_worked": {"pk": returned.pk},
+        "cash:returned_redeposit": {"pk": returned.pk},
+        "cash:payment_return": {"pk": pay.pk},
         "cash:deposit": {"pk": closed.pk},
         "cash:deposit_close": {"pk": still_open.pk},
         "cash:entry": {"pk": still_open.pk},

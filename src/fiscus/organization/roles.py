@@ -72,6 +72,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "cash.bank_import": frozenset({T, S, X}),
     "cash.balance": frozenset({S, X}),
     "cash.setup": frozenset({S, X}),
+    # adjustments, refunds and returned payments (issue 5)
+    "cash.return": frozenset({T, S, X}),
 }
 
 

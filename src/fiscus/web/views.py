@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from fiscus import money
+from fiscus.cash.views.returns import returned_count
 from fiscus.customers.models import Customer
 from fiscus.customers.services import search as search_customers
 from fiscus.organization.roles import department_scope, requires
@@ -33,6 +34,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .order_by("-id")[:10]
         ),
         "tie": tie,
+        "returns_to_work": returned_count(request),
         "review": customers.filter(needs_review=True).order_by("name")[:10],
         "review_count": customers.filter(needs_review=True).count(),
         "on_hold": customers.filter(on_hold=True).count(),
