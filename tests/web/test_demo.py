@@ -106,6 +106,7 @@ def test_the_general_ledger_ties_to_the_receivable_ledger_and_both_chains_verify
         Item.Kind.CREDIT_MEMO,
         Item.Kind.DEBIT_MEMO,
         Item.Kind.FINANCE_CHARGE,
+        Item.Kind.FEE,  # a returned check's fee
     }
 
 

@@ -78,7 +78,9 @@ def test_every_method_and_every_department_takes_payments_into_deposits(city: De
     checks = Payment.objects.filter(method=Method.CHECK, source="counter")
     assert all(p.check_number and p.bank_account.startswith("••••") for p in checks)
     assert all(len(p.bank_account) == 8 for p in checks)  # ••••1234: the rest is never kept
-    assert Payment.objects.filter(customer__cash_only=True, method=Method.CHECK).count() == 0
+    # a cash-only customer's checks all came before the return that made them cash-only
+    for p in Payment.objects.filter(customer__cash_only=True, method=Method.CHECK):
+        assert p.customer.returns.filter(returned_on__gte=p.received_on).exists(), p.number
     # Every deposit holds what its control totals say; all but today's counters are closed.
     for deposit in Deposit.objects.annotate(n=Count("payments"), total=Sum("payments__amount")):
         assert deposit.n == deposit.control_count and deposit.total == deposit.control_total
@@ -189,15 +191,15 @@ def test_automatic_applications_carry_a_reason_and_a_confidence(city: DemoCity) 
         assert reason.confidence >= threshold
         assert reason.match is not None and reason.match.reason
         assert reason.match.status == Match.Status.APPLIED
-    assert set(manual.values_list("rule", flat=True)) == {"manual"}
+    assert set(manual.values_list("rule", flat=True)) == {"manual", "redeposit"}
     assert not manual.filter(confidence__isnull=False).exists()
     lockbox = automatic.filter(payment__source="lockbox")
     assert lockbox.values("payment").distinct().count() >= 3
     assert {"invoice_number", "invoice_number_fuzzy"} <= set(lockbox.values_list("rule", flat=True))
-    # Every application of a payment has its reason.
+    # Every application of a payment has its reason (a reversal, a returned check's, its note).
     from fiscus.receivables.models import Application
 
-    payments = Application.objects.filter(credit_item__payment__isnull=False)
+    payments = Application.objects.filter(credit_item__payment__isnull=False, reverses__isnull=True)
     assert payments.count() == ApplicationReason.objects.count()
 
 
@@ -239,3 +241,19 @@ def test_the_banks_file_is_bai2_that_reads_back_with_its_totals() -> None:
     assert balances["100"] == Decimal("3812400.00") + Decimal("1250.65")
     # A deposit's line carries its bag number, so the balancing can tell equal amounts apart.
     assert statements[0].transactions[0].customer_reference == "BAG 300001"
+
+
+def test_returned_payments_wait_to_be_worked_with_their_fee_and_cash_only(city: DemoCity) -> None:
+    from fiscus.cash.models import ReturnedPayment
+    from fiscus.cash.returns import to_work
+
+    returned = list(ReturnedPayment.objects.order_by("pk"))
+    assert [r.reason for r in returned] == ["nsf", "stop_payment", "nsf"]
+    waiting = list(to_work())
+    assert waiting == [returned[0]]
+    nsf = returned[0]
+    assert nsf.fee_item is not None and nsf.fee_item.open_amount == nsf.fee_item.amount > 0
+    assert nsf.reversed and nsf.customer is not None and nsf.customer.is_cash_only(TODAY)
+    assert nsf.payment.item.open_amount == Decimal("0.00")
+    assert returned[1].status == "redeposited" and returned[2].ach_code == "R01"
+    assert receivables.verify()[1] == [] and ledger.verify()[1] == []

@@ -481,6 +481,7 @@ class CashSummary:
     applied: int = 0  # by the matcher: the lockbox and the bank's file
     suggested: int = 0
     unidentified: int = 0
+    returned: int = 0
 
     @property
     def text(self) -> str:
@@ -489,7 +490,7 @@ class CashSummary:
             f"deposits; {self.balanced} days balanced, {self.to_balance} to balance; "
             f"{self.statements} bank statements; lockbox and bank: {self.applied} applied "
             f"automatically, {self.suggested} suggestions waiting, {self.unidentified} "
-            "unidentified payments."
+            f"unidentified payments; {self.returned} returned payments."
         )
 
 
@@ -910,6 +911,7 @@ class CashLoad:
                 self.summary.payments += result.received.count
                 self.summary.deposits += 1
                 self.summary.applied += result.received.applied
+        self._returns(today)
         from fiscus.cash.models import BankStatement
         from fiscus.cash.queries import days_to_balance
 
@@ -921,6 +923,75 @@ class CashLoad:
         s.suggested = Match.objects.filter(status=Match.Status.SUGGESTED).count()
         s.unidentified = Payment.objects.filter(status=Payment.Status.UNIDENTIFIED).count()
         return s
+
+    def _returns(self, today: date) -> None:
+        """Checks that came back: one NSF still to be worked (its fee and notice waiting), one
+        stop payment the bank presented again and cleared, one ACH return (R01) worked last
+        month. Each customer turns cash-only for the policy's period."""
+        from fiscus.cash import returns
+        from fiscus.cash.models import Deposit
+        from fiscus.receivables.models import Application
+
+        tina = self.users["tina"]
+        applied = Application.objects.filter(amount__gt=0, reverses__isnull=True).values(
+            "credit_item"
+        )
+        candidates = (
+            Payment.objects.filter(
+                item__in=applied,
+                deposit__status=Deposit.Status.BALANCED,
+                customer__cash_only=False,
+                received_on__lt=today - timedelta(days=7),
+            )
+            .select_related("customer", "deposit")
+            .order_by("-received_on", "pk")
+        )
+        chosen: list[Payment] = []
+        people: set[int] = set()
+        for pay in candidates.filter(method__in=[Method.CHECK, Method.ACH])[:200]:
+            if pay.customer_id in people:
+                continue
+            latest = max(
+                Application.objects.filter(credit_item=pay.item).values_list(
+                    "effective_date", flat=True
+                )
+            )
+            if latest >= today - timedelta(days=2):
+                continue
+            want = (Method.CHECK, Method.CHECK, Method.ACH)[len(chosen)]
+            if pay.method != want:
+                continue
+            people.add(pay.customer_id)  # type: ignore[arg-type]
+            chosen.append(pay)
+            if len(chosen) == 3:
+                break
+        for n, pay in enumerate(chosen):
+            latest = max(
+                Application.objects.filter(credit_item=pay.item).values_list(
+                    "effective_date", flat=True
+                )
+            )
+            if n == 0:
+                returns.return_payment(
+                    pay, reason="nsf", on=today - timedelta(days=1), by=tina, note="Bank memo"
+                )
+            elif n == 1:
+                back = returns.return_payment(
+                    pay, reason="stop_payment", on=latest + timedelta(days=1), by=tina
+                )
+                returns.mark_worked(back, by=tina)
+                returns.redeposit(back, on=min(today, latest + timedelta(days=4)), by=tina)
+            else:
+                back = returns.return_payment(
+                    pay,
+                    reason=returns.reason_for_ach("R01"),
+                    ach_code="R01",
+                    ach_trace=pay.reference[:15],
+                    on=latest + timedelta(days=2),
+                    by=tina,
+                )
+                returns.mark_worked(back, by=tina)
+            self.summary.returned += 1
 
     def _ach(self, booked: date, it: Item) -> Credit:
         customer = it.customer
