@@ -241,6 +241,7 @@ def _cash_world(city: City, who: Any, item: Any) -> dict[str, dict[str, Any]]:
         "cash:returned": {"pk": returned.pk},
         "cash:returned_worked": {"pk": returned.pk},
         "cash:returned_redeposit": {"pk": returned.pk},
+        "cash:returned_notice": {"pk": returned.pk},
         "cash:payment_return": {"pk": pay.pk},
         "cash:deposit": {"pk": closed.pk},
         "cash:deposit_close": {"pk": still_open.pk},

@@ -114,3 +114,20 @@ def test_a_cashier_cannot_return_and_a_biller_sees_only_their_departments(bounce
     assert signed_in(works_biller).get(reverse("cash:returned", args=[back.pk])).status_code == 404
     parks_biller = make_user("department biller", departments=[city.parks])
     assert signed_in(parks_biller).get(reverse("cash:returned", args=[back.pk])).status_code == 200
+
+
+def test_the_notice_prints_from_the_return_and_a_bad_ach_file_changes_nothing(bounced, technician):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fiscus.cash import returns
+
+    who, bill, pay = bounced
+    back = returns.return_payment(pay, reason="nsf", on=date(2026, 3, 12), by=technician)
+    client = signed_in(technician)
+    pdf = client.get(reverse("cash:returned_notice", args=[back.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    bad = SimpleUploadedFile("returns.ach", b"101 garbage\n")
+    page = client.post(reverse("cash:returned_import"), {"file": bad}, follow=True)
+    assert "returns.ach was not imported; nothing changed." in page.content.decode()
+    assert ReturnedPayment.objects.count() == 1

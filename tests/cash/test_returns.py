@@ -173,7 +173,9 @@ def test_the_schedule_fee_is_25_then_35_and_three_returns_in_a_year_mean_cash_on
     cash.close_deposit(deposit, by=cashier)
     cash.balance_day(DAY, by=supervisor, note="test")
     done = [
-        returns.return_payment(p, reason="ach_return", ach_code="R01", on=BACK, by=technician)
+        returns.return_payment(
+            p, reason=returns.reason_for_ach("R01"), ach_code="R01", on=BACK, by=technician
+        )
         for p in pays
     ]
     assert [r.fee_item.amount for r in done] == [D("25.00"), D("35.00"), D("35.00")]
@@ -239,5 +241,9 @@ def test_an_ach_return_by_trace_with_an_identity_is_returned_once(city, technici
         pay, reason="ach_return", ach_code="R03", on=BACK, by=technician, identity="trace-1"
     )
     assert again.pk == first.pk and ReturnedPayment.objects.count() == 1
+    # R03 (no account) is not a dishonored payment: no fee, no cash-only rule
+    assert first.fee_item is None and not first.cash_only_until and not first.cash_only_for_good
+    who.refresh_from_db()
+    assert not who.cash_only
     assert returns.reason_for_ach("R01") == "nsf" and returns.reason_for_ach("R03") == "ach_return"
     assert list(returns.find_returned(trace="091000019876543")) == []

@@ -9,11 +9,14 @@ by check number, amount and date, or by the ACH trace). In one transaction it th
 2. reverses the bank side: DR AR control (or unidentified receipts, for a payment nobody was
    found for), CR cash in bank when the deposit's day was balanced, else undeposited cash; and
    +amount against the payment's item, which closes it at zero (DESIGN §3);
-3. assesses the returned-payment fee by the agency's rule (`CashSettings.returned_fee_rule`): the
-   actual cost (Gov. Code 6157), or Civil Code 1719's schedule ($25, then $35 for each later
-   return within 12 months), as a new fee item;
-4. puts the customer on cash or certified funds only, for `cash_only_days`, or for good after
-   `cash_only_after_returns` returns within 12 months (Gov. Code 6157 allows it).
+3. for a dishonored payment (NSF, stop payment, closed account, and the ACH codes R01, R02, R08
+   and R09 that mean them), assesses the returned-payment fee by the agency's rule
+   (`CashSettings.returned_fee_rule`): the actual cost (Gov. Code 6157), or Civil Code 1719's
+   schedule ($25, then $35 for each later return within 12 months), as a new fee item; any
+   other ACH return (a wrong account number, an authorization dispute) charges nothing;
+4. for a dishonored payment, puts the customer on cash or certified funds only, for
+   `cash_only_days`, or for good after `cash_only_after_returns` returns within 12 months
+   (Gov. Code 6157 allows it).
 
 The return stays on the dashboard's "returned payments to work" until a technician marks it
 worked (the returned-check notice sent). `redeposit` undoes steps 1 and 2 when the bank presents
@@ -55,6 +58,10 @@ from fiscus.receivables.services import (
 )
 
 YEAR = timedelta(days=365)
+# a payment dishonored by the payer's bank: the fee and cash-only apply (Civil Code 1719, Gov.
+# Code 6157). Any other ACH return (a wrong account number, an authorization dispute) reopens
+# the items but charges nothing and changes no payment rule.
+DISHONORED = frozenset({ReturnReason.NSF, ReturnReason.STOP_PAYMENT, ReturnReason.CLOSED_ACCOUNT})
 FEE_DUE_DAYS = 30
 ACH_REASONS = {
     "R01": ReturnReason.NSF,
@@ -82,7 +89,10 @@ def find_returned(
         returns__status=ReturnedPayment.Status.RETURNED
     )
     if trace:
-        found = found.filter(Q(reference=trace) | Q(reference__endswith=trace[-7:]))
+        by_trace = Q(reference=trace)
+        if len(trace) == 15 and trace.isdigit():  # the bank's own 7-digit sequence, on ACH only
+            by_trace |= Q(method="ach", reference__endswith=trace[-7:])
+        found = found.filter(by_trace)
     if check_number:
         found = found.filter(check_number__in={check_number, check_number.lstrip("0")})
     if amount is not None:
@@ -152,12 +162,17 @@ def return_payment(
 ) -> ReturnedPayment:
     """Return a payment in one step (see the module docstring). With `identity` (a bank file's
     line identity) a second call for the same return gives back the first, changing nothing."""
+    payment = lock(payment)
+    _check_scope(by, payment.department)
     if identity:
         done = ReturnedPayment.objects.filter(identity=identity).first()
         if done is not None:
+            if done.payment_id != payment.pk:
+                raise CashError(
+                    f"That return was already imported for payment {done.payment.number}.",
+                    code="identity_taken",
+                )
             return done
-    payment = lock(payment)
-    _check_scope(by, payment.department)
     if reason not in ReturnReason.values:
         raise CashError(f"Unknown return reason {reason!r}.", code="bad_reason")
     if reason == ReturnReason.OTHER and not note.strip():
@@ -227,7 +242,13 @@ def return_payment(
         write_entries([(item, amount, "payment.returned", number, on, je)], by=by)
     customer = payment.customer
     fee_item = None
-    charged = fee_for(customer, on) if fee else Fee(money.ZERO, "waived")
+    dishonored = reason in DISHONORED
+    if not fee:
+        charged = Fee(money.ZERO, "waived")
+    elif not dishonored:
+        charged = Fee(money.ZERO, "not a dishonored payment (no fee)")
+    else:
+        charged = fee_for(customer, on)
     if charged.amount > 0 and customer is not None:
         settings = cash_settings()
         revenue = settings.returned_fee_account or account(Account.Role.REVENUE)
@@ -249,28 +270,29 @@ def return_payment(
             source="payment.returned_fee",
         )
     try:
-        returned = ReturnedPayment.objects.create(
-            number=number,
-            payment=payment,
-            customer=customer,
-            reason=reason,
-            ach_code=ach_code.upper()[:3],
-            ach_trace=ach_trace[:15],
-            identity=identity or None,
-            returned_on=on,
-            amount=amount,
-            reversed=reversed_rows,
-            from_bank=from_bank,
-            journal_entry=je,
-            fee_item=fee_item,
-            note=note[:400],
-            created_by=by,  # type: ignore[misc]
-        )
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+            returned = ReturnedPayment.objects.create(
+                number=number,
+                payment=payment,
+                customer=customer,
+                reason=reason,
+                ach_code=ach_code.upper()[:3],
+                ach_trace=ach_trace[:15],
+                identity=identity or None,
+                returned_on=on,
+                amount=amount,
+                reversed=reversed_rows,
+                from_bank=from_bank,
+                journal_entry=je,
+                fee_item=fee_item,
+                note=note[:400],
+                created_by=by,  # type: ignore[misc]
+            )
     except IntegrityError:
         raise CashError(
             f"Payment {payment.number} is already returned.", code="already_returned"
         ) from None
-    if customer is not None:
+    if customer is not None and dishonored:
         _cash_only(returned, customer, on, by=by)
     audit.record(
         "payment.returned",

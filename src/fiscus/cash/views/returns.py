@@ -19,7 +19,8 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fiscus.cash import returns
+from fiscus.cash import notices, returns
+from fiscus.cash.ach_returns import import_ach_returns
 from fiscus.cash.models import ReturnedPayment, ReturnReason
 from fiscus.cash.queries import payments_visible_to
 from fiscus.cash.views.payments import payment_for
@@ -148,8 +149,8 @@ def payment_return(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         reason = data["reason"]
         code = (data["ach_code"] or "").upper()
-        if code and reason in (ReturnReason.OTHER,):
-            reason = returns.reason_for_ach(code)
+        if code and reason in (ReturnReason.ACH_RETURN, ReturnReason.OTHER):
+            reason = returns.reason_for_ach(code)  # R01: NSF, R08: stop payment ...
         try:
             done = returns.return_payment(
                 payment,
@@ -225,6 +226,54 @@ def returned_redeposit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(r)
 
 
+@require_http_methods(["GET"])
+@requires("cash.return")
+def returned_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The returned-payment notice to the customer (PDF); printing it is audited."""
+    r = returned_for(request, pk)
+    try:
+        pdf = notices.print_returned_notice(r, by=request.user)  # type: ignore[arg-type]
+    except notices.DocumentError as refused:
+        messages.error(request, refused.message)
+        return redirect(r)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{notices.notice_file_name(r)}"'
+    return response
+
+
+class AchFileForm(forms.Form):
+    file = forms.FileField(label="NACHA return file (.ach, .txt)")
+
+
+@require_POST
+@requires("cash.return")
+def returned_import(request: HttpRequest) -> HttpResponse:
+    """A NACHA return file from the bank: each returned debit returns its payment in one step
+    (fiscus.cash.ach_returns); the whole file or nothing."""
+    form = AchFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose the bank's return file.")
+        return redirect("cash:returned_list")
+    upload = form.cleaned_data["file"]
+    try:
+        result = import_ach_returns(upload.read(), upload.name, by=request.user)  # type: ignore[arg-type]
+    except FiscusError as refused:
+        messages.error(
+            request, f"{upload.name} was not imported; nothing changed. {refused.message}"
+        )
+        return redirect("cash:returned_list")
+    messages.success(request, result.summary())
+    for line in [*result.not_found, *result.set_aside]:
+        messages.warning(request, f"Line {line.line}: {line.why}")
+    for notice in result.notifications:
+        messages.info(
+            request,
+            f"Line {notice.line}: notification of change {notice.change_code} "
+            f"({notice.change or 'non-standard'}) for {notice.receiver}: {notice.corrected_data}",
+        )
+    return redirect("cash:returned_list")
+
+
 def returned_count(request: HttpRequest) -> int:
     """For the dashboard: returned payments still to be worked, in the user's departments."""
     payments = payments_visible_to(request.user)
@@ -240,5 +289,7 @@ urlpatterns: list[URLPattern] = [
     path("returned/<int:pk>/", returned_detail, name="returned"),
     path("returned/<int:pk>/worked/", returned_worked, name="returned_worked"),
     path("returned/<int:pk>/redeposit/", returned_redeposit, name="returned_redeposit"),
+    path("returned/<int:pk>/notice/", returned_notice, name="returned_notice"),
+    path("returned/import/", returned_import, name="returned_import"),
     path("payments/<int:pk>/return/", payment_return, name="payment_return"),
 ]
