@@ -7,6 +7,7 @@ fiscus import opening-balances FILE  import customers' open items from .csv or .
 fiscus audit verify                  check the hash chains of both ledgers
 fiscus cash import-bank FILE         import a bank statement (BAI2, camt, OFX, CSV mapping)
 fiscus cash import-lockbox FILE      import a lockbox file and apply its checks
+fiscus cash import-ach-returns FILE  import a NACHA return file: the payments it names returned
 fiscus <django command> ...          migrate, createsuperuser, shell, ...
 """
 
@@ -22,6 +23,7 @@ SUBCOMMANDS = {
     ("billing", "finance-charges"): "billing_finance_charges",
     ("cash", "import-bank"): "cash_import_bank",
     ("cash", "import-lockbox"): "cash_import_lockbox",
+    ("cash", "import-ach-returns"): "cash_import_ach_returns",
 }
 
 
