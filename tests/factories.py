@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group, User
 
+from fiscus.cash import services as cash
 from fiscus.customers.models import Customer
 from fiscus.customers.services import create_customer
 from fiscus.organization.models import Account, Department, Fund, StaffProfile
@@ -115,3 +116,35 @@ def payment(
         by=by or city.clerk,
         source="test",
     )
+
+
+def paid_check(
+    city: City, cashier: User, technician: User, who: Customer, *, on: date = date(2026, 3, 10)
+) -> tuple[list[Item], Any]:
+    """A 300.00 check applied to three invoices (100.00, 120.00 and 50.00 of a 75.00 one), 30.00
+    left on account, in a closed deposit."""
+    bills = [
+        invoice(city, who, "100.00"),
+        invoice(city, who, "120.00"),
+        invoice(city, who, "75.00"),
+    ]
+    deposit = cash.open_deposit(department=city.parks, on=on, by=cashier)
+    pay = cash.record_payment(
+        deposit,
+        cash.PaymentInput(
+            amount=Decimal("300.00"),
+            method="check",
+            received_on=on,
+            customer=who,
+            check_number="5150",
+        ),
+        by=cashier,
+    )
+    cash.apply_payment(
+        pay,
+        list(zip(bills, [Decimal("100.00"), Decimal("120.00"), Decimal("50.00")], strict=True)),
+        by=technician,
+        on=on,
+    )
+    cash.close_deposit(deposit, by=cashier)
+    return bills, pay

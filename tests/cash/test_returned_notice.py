@@ -25,7 +25,7 @@ from fiscus.cash.notices import (
 from fiscus.cash.services import PaymentInput
 from fiscus.customers.services import create_customer
 from tests.billing.factories_documents import letterhead
-from tests.factories import invoice
+from tests.factories import paid_check
 
 DAY = date(2026, 3, 10)
 BACK = date(2026, 3, 16)
@@ -64,32 +64,6 @@ def customer_at_home(city, name: str = "Rosa Diaz"):
         },
         confirm_duplicate=True,
     )
-
-
-def paid_check(city, cashier, technician, who):
-    """A 300.00 check applied to three invoices (100.00, 120.00 and 50.00 of a 75.00 one), 30.00
-    left on account, in a closed deposit."""
-    bills = [
-        invoice(city, who, "100.00"),
-        invoice(city, who, "120.00"),
-        invoice(city, who, "75.00"),
-    ]
-    deposit = cash.open_deposit(department=city.parks, on=DAY, by=cashier)
-    pay = cash.record_payment(
-        deposit,
-        PaymentInput(
-            amount=D("300.00"), method="check", received_on=DAY, customer=who, check_number="5150"
-        ),
-        by=cashier,
-    )
-    cash.apply_payment(
-        pay,
-        list(zip(bills, [D("100.00"), D("120.00"), D("50.00")], strict=True)),
-        by=technician,
-        on=DAY,
-    )
-    cash.close_deposit(deposit, by=cashier)
-    return bills, pay
 
 
 @pytest.fixture

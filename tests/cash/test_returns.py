@@ -16,7 +16,7 @@ from fiscus.ledger.models import JournalLine
 from fiscus.ledger.services import verify as verify_gl
 from fiscus.receivables.models import Item, ReceivableEntry
 from fiscus.receivables.services import verify as verify_ar
-from tests.factories import customer, invoice
+from tests.factories import customer, paid_check
 
 DAY = date(2026, 3, 10)
 BACK = date(2026, 3, 16)
@@ -35,26 +35,7 @@ def paid(city, technician, cashier):
     """A 300.00 check applied to three invoices (100.00, 120.00 and 50.00 of a 75.00 one), 30.00
     left on account, in a closed deposit."""
     who = customer(city.clerk, "Rosa Diaz")
-    bills = [
-        invoice(city, who, "100.00"),
-        invoice(city, who, "120.00"),
-        invoice(city, who, "75.00"),
-    ]
-    deposit = cash.open_deposit(department=city.parks, on=DAY, by=cashier)
-    pay = cash.record_payment(
-        deposit,
-        PaymentInput(
-            amount=D("300.00"), method="check", received_on=DAY, customer=who, check_number="5150"
-        ),
-        by=cashier,
-    )
-    cash.apply_payment(
-        pay,
-        list(zip(bills, [D("100.00"), D("120.00"), D("50.00")], strict=True)),
-        by=technician,
-        on=DAY,
-    )
-    cash.close_deposit(deposit, by=cashier)
+    bills, pay = paid_check(city, cashier, technician, who)
     return who, bills, pay
 
 

@@ -192,21 +192,13 @@ def _payment_for(entry: AchReturn) -> tuple[Payment | None, str]:
     if len(found) == 1:
         return found[0], ""
     if len(found) > 1:
-        numbers = ", ".join(p.number for p in found)
-        return None, (
-            f"ambiguous: {len(found)} payments of {amount} have the ACH trace "
-            f"{entry.original_trace} ({numbers}); return the right one by hand."
-        )
+        return None, _ambiguous(found, amount, f"the ACH trace {entry.original_trace}")
     for value in dict.fromkeys(v for v in (entry.individual_id, entry.trace) if v):
         by_reference = list(find_returned(trace=value, amount=entry.amount).filter(reference=value))
         if len(by_reference) == 1:
             return by_reference[0], ""
         if len(by_reference) > 1:
-            numbers = ", ".join(p.number for p in by_reference)
-            return None, (
-                f"ambiguous: {len(by_reference)} payments of {amount} have the reference "
-                f"{value} ({numbers}); return the right one by hand."
-            )
+            return None, _ambiguous(by_reference, amount, f"the reference {value}")
     earlier = (
         ReturnedPayment.objects.filter(
             payment__reference=entry.original_trace,
@@ -224,6 +216,14 @@ def _payment_for(entry: AchReturn) -> tuple[Payment | None, str]:
     return None, (
         f"not found: no payment of {amount} waiting to be returned has the ACH trace "
         f"{entry.original_trace}."
+    )
+
+
+def _ambiguous(found: list[Payment], amount: str, having: str) -> str:
+    numbers = ", ".join(p.number for p in found)
+    return (
+        f"ambiguous: {len(found)} payments of {amount} have {having} ({numbers}); return the "
+        "right one by hand."
     )
 
 

@@ -133,15 +133,14 @@ def _returns_within_a_year(customer: Customer, on: date) -> int:
     ).count()
 
 
-def _live_applications(payment: Payment) -> list[Application]:
+def live_applications(payment: Payment) -> list[Application]:
+    """The payment's applications that stand (none reversed): what a return reopens."""
     if payment.item is None:
         return []
-    undone = Application.objects.filter(
-        credit_item=payment.item, reverses__isnull=False
-    ).values_list("reverses_id", flat=True)
     return list(
-        Application.objects.filter(credit_item=payment.item, reverses__isnull=True, amount__gt=0)
-        .exclude(pk__in=list(undone))
+        Application.objects.filter(
+            credit_item=payment.item, reverses__isnull=True, reversed_by__isnull=True
+        )
         .select_related("debit_item")
         .order_by("pk")
     )
@@ -197,7 +196,7 @@ def return_payment(
             code="deposit_open",
         )
     period_for(on)
-    live = _live_applications(payment)
+    live = live_applications(payment)
     latest = max((app.effective_date for app in live), default=None)
     if latest is not None and on < latest:
         raise CashError(
@@ -352,10 +351,7 @@ def redeposit(returned: ReturnedPayment, *, on: date, by: Actor) -> ReturnedPaym
     _check_scope(by, payment.department)
     period_for(on)
     original = returned.journal_entry.lines.all()
-    lines = [
-        Line(ln.account, ln.fund, debit=ln.credit, credit=ln.debit, department=ln.department)
-        for ln in original
-    ]
+    lines = [Line.mirror(ln) for ln in original.select_related("account", "fund", "department")]
     je = post_entries(
         [
             EntrySpec(
@@ -368,11 +364,11 @@ def redeposit(returned: ReturnedPayment, *, on: date, by: Actor) -> ReturnedPaym
         by=by,
     )[0]
     if payment.item is not None:
-        item = lock(payment.item)
+        payment.item = lock(payment.item)  # write_entries keeps its open amount in step
         write_entries(
-            [(item, -returned.amount, "payment.redeposited", returned.number, on, je)], by=by
+            [(payment.item, -returned.amount, "payment.redeposited", returned.number, on, je)],
+            by=by,
         )
-        payment.item.refresh_from_db()
         restore: list[tuple[Item, Decimal]] = []
         left = payment.unapplied
         items = Item.objects.in_bulk([int(r["item"]) for r in returned.reversed])
@@ -409,7 +405,7 @@ def to_work() -> QuerySet[ReturnedPayment]:
         ReturnedPayment.objects.filter(
             worked_at__isnull=True, status=ReturnedPayment.Status.RETURNED
         )
-        .select_related("payment", "customer")
+        .select_related("payment", "customer", "fee_item")
         .order_by("returned_on", "pk")
     )
 

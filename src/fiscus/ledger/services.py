@@ -46,6 +46,18 @@ class Line:
     def cr(cls, account: Account, fund: Fund, amount: Decimal, **kw: Any) -> Line:
         return cls(account, fund, credit=amount, **kw)
 
+    @classmethod
+    def mirror(cls, line: Any) -> Line:
+        """The other side of `line` (a Line or a posted JournalLine): debit and credit swapped."""
+        return cls(
+            line.account,
+            line.fund,
+            debit=line.credit,
+            credit=line.debit,
+            department=line.department,
+            memo=line.memo,
+        )
+
 
 @dataclass
 class EntrySpec:
@@ -298,17 +310,7 @@ def reverse_entry(
             "(a credit memo or a reversed application), not by reversing the entry.",
             code="ar_entry",
         )
-    mirror = [
-        Line(
-            ln.account,
-            ln.fund,
-            debit=ln.credit,
-            credit=ln.debit,
-            department=ln.department,
-            memo=ln.memo,
-        )
-        for ln in lines
-    ]
+    mirror = [Line.mirror(ln) for ln in lines]
     return post_entry(
         on=on,
         memo=f"Reversal of {entry.number}: {reason}"[:200],

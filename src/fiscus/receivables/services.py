@@ -914,10 +914,7 @@ def reverse_application(
     amount = application.amount
     je = None
     if credit_item.fund_id != debit_item.fund_id:
-        mirror = [
-            Line(ln.account, ln.fund, debit=ln.credit, credit=ln.debit, department=ln.department)
-            for ln in _interfund_lines(credit_item, debit_item, amount)
-        ]
+        mirror = [Line.mirror(ln) for ln in _interfund_lines(credit_item, debit_item, amount)]
         je = post_entries(
             [
                 EntrySpec(

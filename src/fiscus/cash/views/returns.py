@@ -22,7 +22,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fiscus.cash import notices, returns
 from fiscus.cash.ach_returns import import_ach_returns
 from fiscus.cash.models import ReturnedPayment, ReturnReason
-from fiscus.cash.queries import payments_visible_to
 from fiscus.cash.views.payments import payment_for
 from fiscus.errors import FiscusError
 from fiscus.organization.roles import can, department_scope, requires
@@ -70,12 +69,15 @@ class RedepositForm(forms.Form):
     )
 
 
-def visible_returns(request: HttpRequest) -> QuerySet[ReturnedPayment]:
-    found = ReturnedPayment.objects.select_related("payment", "customer", "fee_item")
+def visible_returns(
+    request: HttpRequest, found: QuerySet[ReturnedPayment] | None = None
+) -> QuerySet[ReturnedPayment]:
+    """`found` (all returns by default) as far as the user may see: a department biller, the
+    returns of their departments' payments."""
+    if found is None:
+        found = ReturnedPayment.objects.select_related("payment", "customer", "fee_item")
     scope = department_scope(request.user)
-    if scope is not None:
-        found = found.filter(payment__department_id__in=scope)
-    return found
+    return found if scope is None else found.filter(payment__department_id__in=scope)
 
 
 def returned_for(request: HttpRequest, pk: int) -> ReturnedPayment:
@@ -95,9 +97,7 @@ def _cash_only(r: ReturnedPayment) -> str:
 @requires("cash.view")
 def returned_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "to_work")
-    found = visible_returns(request)
-    if show == "to_work":
-        found = found.filter(worked_at__isnull=True, status=ReturnedPayment.Status.RETURNED)
+    found = visible_returns(request, returns.to_work() if show == "to_work" else None)
     found = found.order_by("-returned_on", "-id")
     export = request.GET.get("export")
     if export in ("xlsx", "csv"):
@@ -172,11 +172,7 @@ def payment_return(request: HttpRequest, pk: int) -> HttpResponse:
                 + ".",
             )
             return redirect(done)
-    applied = [
-        (r.application.debit_item.number, r.application.amount)
-        for r in payment.applications.select_related("application__debit_item")
-        if r.application.amount > 0
-    ]
+    applied = [(a.debit_item.number, a.amount) for a in returns.live_applications(payment)]
     return render(
         request,
         "cash/payment_return.html",
@@ -276,11 +272,8 @@ def returned_import(request: HttpRequest) -> HttpResponse:
 
 def returned_count(request: HttpRequest) -> int:
     """For the dashboard: returned payments still to be worked, in the user's departments."""
-    payments = payments_visible_to(request.user)
     return (
-        returns.to_work().filter(payment__in=payments.values("pk")).count()
-        if can(request.user, "cash.view")
-        else 0
+        visible_returns(request, returns.to_work()).count() if can(request.user, "cash.view") else 0
     )
 
 
