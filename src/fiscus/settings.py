@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "fiscus.billing",
     "fiscus.receivables",
     "fiscus.cash",
+    "fiscus.adjustments",
     "fiscus.reports",
     "fiscus.web",
     "fiscus.api",
