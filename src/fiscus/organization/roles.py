@@ -74,6 +74,12 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "cash.setup": frozenset({S, X}),
     # adjustments, refunds and returned payments (issue 5)
     "cash.return": frozenset({T, S, X}),
+    "adjustments.view": frozenset({T, S, L, A, X}),
+    "adjustments.request": frozenset({T, S, L, X}),
+    # whoever prepared a request still cannot approve it (adjustments.services)
+    "adjustments.approve": frozenset({S, X}),
+    "adjustments.setup": frozenset({S, X}),
+    "refunds.pay": frozenset({T, S, X}),
 }
 
 
