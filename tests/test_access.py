@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from fiscus.organization.roles import CAPABILITIES, Role
-from tests.factories import City, customer, invoice, make_user
+from tests.factories import City, customer, invoice, make_user, payment
 
 # Routes that need no capability: signing in and out, and the API (tested in tests/api).
 PUBLIC = {"login", "logout"}
@@ -89,7 +89,7 @@ def world(city: City, settings: Any, tmp_path: Any) -> dict[str, Any]:
     billing = _billing_world(city, who)
     return {
         "customer": who,
-        "by_route": _cash_world(city, who, item),
+        "by_route": {**_cash_world(city, who, item), **_adjustments_world(city, item)},
         "by_param": {
             "number": who.number,
             "customer": who.number,
@@ -259,6 +259,48 @@ def _cash_world(city: City, who: Any, item: Any) -> dict[str, dict[str, Any]]:
         "cash:balancing_day": day,
         "cash:balancing_report": day,
         "cash:balancing_balance": day,
+    }
+
+
+def _adjustments_world(city: City, item: Any) -> dict[str, dict[str, Any]]:
+    """A write-off waiting for approval, a refund sent to accounts payable, a credit."""
+    from decimal import Decimal
+
+    from fiscus.adjustments import services as adj
+    from fiscus.adjustments.models import Reason
+
+    clerk = city.clerk
+    on = date(2026, 6, 15)
+    write_off = adj.prepare(
+        by=clerk,
+        kind="write_off",
+        reason=Reason.objects.get(code="BADDEBT"),
+        lines=[adj.Wanted(item, Decimal("25.00"))],
+        on=on,
+    )
+    owed = customer(clerk, "Grace Hopper")
+    credit = payment(city, owed, "40.00")
+    refund = adj.request_refund(
+        by=clerk,
+        customer=owed,
+        reason=Reason.objects.get(code="OVERPAY"),
+        amount=Decimal("30.00"),
+        on=on,
+    )
+    adj.approve(refund, by=make_user("supervisor"))
+    voucher = adj.export_vouchers(by=clerk)
+    ids = {"pk": write_off.pk}
+    return {
+        **{
+            f"adjustments:{name}": ids
+            for name in ("request", "approve", "reject", "resubmit", "withdraw", "board_packet")
+        },
+        "adjustments:refund_letter": {"pk": refund.pk},
+        "adjustments:paid": {"pk": refund.pk},
+        "adjustments:voucher_file": {"pk": voucher.pk},
+        "adjustments:discharged_pay": {"pk": credit.pk},
+        "adjustments:reason_toggle": {"pk": write_off.reason_id},
+        "adjustments:refund_new": {"number": owed.number},
     }
 
 

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("receivables/", include("fiscus.receivables.urls")),
     path("billing/", include("fiscus.billing.urls")),
     path("cash/", include("fiscus.cash.urls")),
+    path("adjustments/", include("fiscus.adjustments.urls")),
     path("reports/", include("fiscus.reports.urls")),
     path("audit/", include("fiscus.audit.urls")),
     path("api/v1/", include("fiscus.api.urls")),

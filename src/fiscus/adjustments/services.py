@@ -793,3 +793,34 @@ def small_balances(limit: Decimal, *, min_days: int, on: date) -> QuerySet[Item]
         .select_related("customer")
         .order_by("customer__number", "due_date", "id")
     )
+
+
+@transaction.atomic
+def add_reason(
+    *, by: AbstractBaseUser, code: str, name: str, kind: str, account: Account | None
+) -> Reason:
+    """A new reason code; every kind but a transfer names the GL account it posts to."""
+    code = code.strip().upper()
+    if Reason.objects.filter(code=code).exists():
+        raise AdjustmentError(f"Reason {code} already exists.", code="duplicate")
+    if kind != Kind.TRANSFER and account is None:
+        raise AdjustmentError("Choose the GL account the reason posts to.", code="account")
+    if kind == Kind.REFUND and account is not None and account.role != Account.Role.REFUNDS_PAYABLE:
+        raise AdjustmentError("A refund posts to the refunds payable account.", code="account")
+    reason = Reason.objects.create(
+        code=code,
+        name=name.strip(),
+        kind=kind,
+        account=None if kind == Kind.TRANSFER else account,
+    )
+    audit.record("adjustments.reason_added", reason, by=by, kind=kind)
+    return reason
+
+
+@transaction.atomic
+def set_reason_active(reason: Reason, active: bool, *, by: AbstractBaseUser) -> Reason:
+    reason = lock(reason)
+    reason.active = active
+    reason.save(update_fields=["active"])
+    audit.record("adjustments.reason_changed", reason, by=by, active=active)
+    return reason

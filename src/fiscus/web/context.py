@@ -25,8 +25,18 @@ def fiscus(request: HttpRequest) -> dict[str, Any]:
         from fiscus.cash.queries import unapplied_cash
 
         unapplied_count = unapplied_cash(user).count()
+    approval_queue = 0
+    if can(user, "adjustments.approve"):
+        from fiscus.adjustments.models import Request
+
+        approval_queue = (
+            Request.objects.filter(status=Request.Status.PENDING)
+            .exclude(prepared_by_id=user.pk)
+            .count()
+        )
     return {
         "review_queue": review_queue,
+        "approval_queue": approval_queue,
         "unapplied_count": unapplied_count,
         "agency": agency(),
         # templates ask {% if can.customers__edit %} for "customers.edit"

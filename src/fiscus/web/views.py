@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from fiscus import money
+from fiscus.adjustments.views import counts as adjustment_counts
 from fiscus.cash.views.returns import returned_count
 from fiscus.customers.models import Customer
 from fiscus.customers.services import search as search_customers
@@ -35,6 +36,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "tie": tie,
         "returns_to_work": returned_count(request),
+        "adjustments": adjustment_counts(request),
         "review": customers.filter(needs_review=True).order_by("name")[:10],
         "review_count": customers.filter(needs_review=True).count(),
         "on_hold": customers.filter(on_hold=True).count(),

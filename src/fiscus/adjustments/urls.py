@@ -1,0 +1,3 @@
+from fiscus.adjustments.views import urlpatterns as urlpatterns
+
+app_name = "adjustments"
