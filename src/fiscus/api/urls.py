@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from fiscus.api import billing, cash, views
+from fiscus.api import adjustments, billing, cash, views
 
 router = SimpleRouter()
 router.register("customers", views.CustomerViewSet, basename="api-customer")
@@ -11,6 +11,11 @@ router.register("invoices", billing.InvoiceViewSet, basename="api-invoice")
 router.register("memos", billing.MemoViewSet, basename="api-memo")
 router.register("deposits", cash.DepositViewSet, basename="api-deposit")
 router.register("payments", cash.PaymentViewSet, basename="api-payment")
+router.register("adjustments", adjustments.AdjustmentViewSet, basename="api-adjustment")
+# before "refunds", whose {number} would otherwise take "vouchers"
+router.register("refunds/vouchers", adjustments.RefundVoucherViewSet, basename="api-voucher")
+router.register("refunds", adjustments.RefundViewSet, basename="api-refund")
+router.register("returns", adjustments.ReturnViewSet, basename="api-return")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
