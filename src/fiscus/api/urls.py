@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from fiscus.api import adjustments, billing, cash, views
+from fiscus.api import adjustments, billing, cash, returns, views
 
 router = SimpleRouter()
 router.register("customers", views.CustomerViewSet, basename="api-customer")
@@ -15,7 +15,7 @@ router.register("adjustments", adjustments.AdjustmentViewSet, basename="api-adju
 # before "refunds", whose {number} would otherwise take "vouchers"
 router.register("refunds/vouchers", adjustments.RefundVoucherViewSet, basename="api-voucher")
 router.register("refunds", adjustments.RefundViewSet, basename="api-refund")
-router.register("returns", adjustments.ReturnViewSet, basename="api-return")
+router.register("returns", returns.ReturnViewSet, basename="api-return")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
