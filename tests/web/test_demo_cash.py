@@ -191,7 +191,7 @@ def test_automatic_applications_carry_a_reason_and_a_confidence(city: DemoCity) 
         assert reason.confidence >= threshold
         assert reason.match is not None and reason.match.reason
         assert reason.match.status == Match.Status.APPLIED
-    assert set(manual.values_list("rule", flat=True)) == {"manual", "redeposit"}
+    assert set(manual.values_list("rule", flat=True)) == {"manual", "redeposit", "discharged"}
     assert not manual.filter(confidence__isnull=False).exists()
     lockbox = automatic.filter(payment__source="lockbox")
     assert lockbox.values("payment").distinct().count() >= 3
@@ -257,3 +257,41 @@ def test_returned_payments_wait_to_be_worked_with_their_fee_and_cash_only(city: 
     assert nsf.payment.item.open_amount == Decimal("0.00")
     assert returned[1].status == "redeposited" and returned[2].ach_code == "R01"
     assert receivables.verify()[1] == [] and ledger.verify()[1] == []
+
+
+def test_write_offs_wait_for_approval_and_refunds_stand_in_every_state(city: DemoCity) -> None:
+    from fiscus.adjustments import services as adj
+    from fiscus.adjustments.models import Request
+
+    write_offs = Request.objects.filter(kind="write_off")
+    assert write_offs.filter(status="pending").exists()
+    posted = write_offs.filter(status="posted").get()
+    assert posted.prepared_by.username == "tina" and posted.decided_by.username == "sam"
+    # every posted write-off's item was closed by it (or paid since, reinstated)
+    for line in posted.lines.select_related("item"):
+        paid_since = sum(r.amount for r in line.reinstatements.all())
+        written = written_off_rows(line.item_id, posted.number)
+        assert written == -line.amount and line.item.open_amount == 0, line.item.number
+        assert paid_since <= line.amount
+    # one debtor paid after the write-off: reinstated and applied, the rest still discharged
+    assert sum(len(ln.reinstatements.all()) for ln in posted.lines.all()) == 1
+    assert adj.discharged().filter(request=posted).exists()
+    stages = {r.stage for r in Request.objects.filter(kind="refund")}
+    assert stages == {
+        "Waiting for approval",
+        "Approved, to send to accounts payable",
+        "Sent to accounts payable",
+        "Paid",
+    }
+    paid = Request.objects.get(kind="refund", paid_on__isnull=False)
+    assert (paid.paid_by, paid.paid_reference) == ("check", "208815")
+    assert city.adjustments is not None and "waiting for approval" in city.adjustments.text
+    tie = ar_tie_out()
+    assert tie.ties, tie.difference
+
+
+def written_off_rows(item_id: int, number: str) -> Decimal:
+    from fiscus.receivables.models import ReceivableEntry
+
+    rows = ReceivableEntry.objects.filter(item_id=item_id, source_ref=number)
+    return sum((r.amount for r in rows.filter(amount__lt=0)), Decimal("0"))

@@ -217,6 +217,15 @@ def prepare(
     if kind == Kind.REFUND and not payee_name.strip():
         raise AdjustmentError("Name the payee of the refund.", code="payee")
     total = money.cents(sum((money.cents(w.amount) for w in lines), money.ZERO))
+    if kind == Kind.REFUND:
+        who = items[lines[0].item.pk].customer
+        owed = credit_balance(who)
+        if total > owed:
+            raise AdjustmentError(
+                f"{who} has a credit balance of {money.fmt(owed)}; a refund cannot be more "
+                "(apply their credits to their open invoices first).",
+                code="more_than_credit",
+            )
     threshold = adjustment_settings().threshold(kind)
     customer_id = next(iter(customers)) if len(customers) == 1 else None
     prefix = NUMBER_PREFIX[Kind(kind)]
@@ -331,7 +340,14 @@ def resubmit(request: Request, *, by: AbstractBaseUser, comment: str = "") -> Re
 @transaction.atomic
 def withdraw(request: Request, *, by: AbstractBaseUser, comment: str = "") -> Request:
     """Take back a request not yet posted (its preparer, or a supervisor rejecting for good)."""
+    from fiscus.organization.roles import can
+
     request = lock(request)
+    if request.prepared_by_id != by.pk and not can(by, "adjustments.approve"):
+        raise PermissionDenied(
+            f"Only the preparer of request {request.number} or a supervisor can withdraw it.",
+            code="not_preparer",
+        )
     if request.status not in {Status.PENDING, Status.REJECTED}:
         raise AdjustmentError(
             f"Request {request.number} is {Status(request.status).label.lower()}; only an "
@@ -547,6 +563,7 @@ def reinstate(
     application = apply_credit(
         credit_item, item, amount, on=on, by=by, note=f"Paid after write-off {request.number}"
     )
+    _cash_reason(credit_item, application)
     done = Reinstatement.objects.create(
         line=line,
         amount=amount,
@@ -565,6 +582,18 @@ def reinstate(
         paid_by=credit_item.number,
     )
     return done
+
+
+def _cash_reason(credit_item: Item, application: Any) -> None:
+    """A payment's applications each say why (the cash app's reason): here, by hand, to a
+    discharged debt."""
+    from fiscus.cash.models import ApplicationReason, Payment
+
+    payment = Payment.objects.filter(item=credit_item).first()
+    if payment is not None:
+        ApplicationReason.objects.create(
+            application=application, payment=payment, automatic=False, rule="discharged"
+        )
 
 
 @transaction.atomic

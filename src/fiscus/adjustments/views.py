@@ -19,7 +19,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -514,9 +514,12 @@ def board_packet(request: HttpRequest, pk: int) -> HttpResponse:
     from fiscus.adjustments import documents
 
     r = request_for(pk)
-    if r.kind not in (Kind.WRITE_OFF, Kind.SMALL_BALANCE):
-        raise Http404("Only a write-off has a board packet.")
-    return _pdf(request, r, documents.render_board_packet_pdf(r), documents.packet_file_name(r))
+    try:
+        pdf = documents.render_board_packet_pdf(r)
+    except FiscusError as refused:
+        messages.error(request, refused.message)
+        return redirect(r)
+    return _pdf(request, r, pdf, documents.packet_file_name(r))
 
 
 @require_http_methods(["GET"])
@@ -525,11 +528,12 @@ def refund_letter(request: HttpRequest, pk: int) -> HttpResponse:
     from fiscus.adjustments import documents
 
     r = request_for(pk)
-    if not r.is_refund:
-        raise Http404("Only a refund has a letter.")
-    return _pdf(
-        request, r, documents.render_refund_letter_pdf(r), documents.refund_letter_file_name(r)
-    )
+    try:
+        pdf = documents.render_refund_letter_pdf(r)
+    except FiscusError as refused:
+        messages.error(request, refused.message)
+        return redirect(r)
+    return _pdf(request, r, pdf, documents.refund_letter_file_name(r))
 
 
 def _pdf(request: HttpRequest, r: Request, pdf: bytes, name: str) -> HttpResponse:

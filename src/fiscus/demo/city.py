@@ -471,6 +471,7 @@ class DemoCity:
     staff: Staff
     billing: BillingSummary | None = None  # invoices, memos, schedules, finance charges
     cash: CashSummary | None = None  # payments, deposits, balancing, bank, lockbox
+    adjustments: Any = None  # AdjustmentSummary: write-offs, approvals, refunds
 
 
 def ensure_staff(*, by: AbstractBaseUser | None = None) -> Staff:
@@ -638,6 +639,10 @@ def load_city(plan: CityPlan, *, progress: Progress | None = None) -> DemoCity:
             billing.charge_finance(day)
 
     cash_summary = cash.finish()  # today's bank files; the last few days wait to be balanced
+    from fiscus.demo.adjustments import load_adjustments
+
+    adjustments = load_adjustments(plan.today, staff)
+    cash_summary.payments += adjustments.payments  # a written-off debtor paid at the counter
     step("review", billing.fill_review_queue())
     billing.draft_this_month(plan.today)
     _close_old_periods(plan, by=sam)
@@ -660,7 +665,14 @@ def load_city(plan: CityPlan, *, progress: Progress | None = None) -> DemoCity:
         schedules=summary.schedules,
     )
     return DemoCity(
-        len(customers), item_count, applied, plan.conversion, staff, summary, cash_summary
+        len(customers),
+        item_count,
+        applied,
+        plan.conversion,
+        staff,
+        summary,
+        cash_summary,
+        adjustments,
     )
 
 

@@ -61,4 +61,6 @@ class Command(BaseCommand):
             self.stdout.write(city.billing.text)
         if city.cash is not None:
             self.stdout.write(city.cash.text)
+        if city.adjustments is not None:
+            self.stdout.write(city.adjustments.text)
         self.stdout.write(f"\nSign in with:\n{logins_table()}")
