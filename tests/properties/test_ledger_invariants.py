@@ -15,10 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
-from django.db.models import Sum
-from hypothesis import HealthCheck, given, settings
+from django.db.models import F, Sum
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
@@ -34,7 +35,7 @@ from fiscus.receivables import queries
 from fiscus.receivables import services as receivables
 from fiscus.receivables.models import Application, Item, ReceivableEntry
 from fiscus.receivables.services import ItemSpec, Offset, post_item
-from tests.factories import City, customer, small_city
+from tests.factories import City, customer, make_user, small_city
 
 FY2026_START = date(2025, 7, 1)
 FY2026_DAYS = 365
@@ -59,6 +60,7 @@ class Town:
     water: Fund
     utility: Department
     customers: list[Customer]
+    boss: Any = None  # a supervisor, who approves what the clerk prepares
 
     @property
     def departments(self) -> list[Department]:
@@ -74,7 +76,7 @@ def small_town() -> Town:
     water = Fund.objects.create(code="500", name="Water Utility")
     utility = Department.objects.create(code="WTR", name="Water Service", fund=water)
     people = [customer(city.clerk, name) for name in ("Avery", "Blake", "Casey")]
-    return Town(city, water, utility, people)
+    return Town(city, water, utility, people, make_user("supervisor"))
 
 
 # --- actions -------------------------------------------------------------------------------
@@ -205,6 +207,81 @@ class Reverse:
         )
 
 
+REASONS = {"write_off": "BADDEBT", "correction": "BILLERR", "transfer": "WRONGCUST"}
+
+
+@dataclass(frozen=True)
+class Adjust:
+    """A write-off, correcting entry, transfer or refund of part of an item, approved (or not,
+    or rejected) by the supervisor; often refused (a credit written off, too much ...)."""
+
+    kind: str
+    item: int
+    share: int  # percent of the open amount; above 100 asks for too much
+    days_after: int
+    decision: str  # approve, reject, leave
+
+    def run(self, town: Town) -> None:
+        from fiscus.adjustments import services as adj
+        from fiscus.adjustments.models import Reason
+
+        found = Item.objects.exclude(open_amount=0).order_by("id")
+        if self.kind == "write_off":
+            found = found.filter(open_amount__gt=0)
+        elif self.kind == "refund":
+            found = found.filter(open_amount__lt=0)
+        items = list(found)
+        if not items:
+            return
+        item = items[self.item % len(items)]
+        amount = money.cents(abs(item.open_amount) * self.share / 100)
+        when = item.posted_on + timedelta(days=self.days_after)
+        clerk = town.city.clerk
+        if self.kind == "refund":
+            request = adj.request_refund(
+                by=clerk,
+                customer=item.customer,
+                reason=Reason.objects.get(code="OVERPAY"),
+                amount=amount,
+                on=when,
+            )
+        else:
+            others = [c for c in town.customers if c.pk != item.customer_id]
+            request = adj.prepare(
+                by=clerk,
+                kind=self.kind,
+                reason=Reason.objects.get(code=REASONS[self.kind]),
+                lines=[adj.Wanted(item, amount)],
+                on=when,
+                to_customer=others[0] if self.kind == "transfer" else None,
+            )
+        if request.status == "pending" and self.decision == "approve":
+            request = adj.approve(request, by=town.boss)
+        elif request.status == "pending" and self.decision == "reject":
+            request = adj.reject(request, by=town.boss, comment="Not enough collection effort")
+        event(f"{self.kind} {request.status}")
+
+
+@dataclass(frozen=True)
+class PayDischarged:
+    """A payment (or credit) applied to its customer's written-off items, each reinstated."""
+
+    credit: int
+    days_after: int
+
+    def run(self, town: Town) -> None:
+        from fiscus.adjustments import services as adj
+
+        credits = list(Item.objects.filter(open_amount__lt=0).order_by("id"))
+        if not credits:
+            return
+        credit = credits[self.credit % len(credits)]
+        adj.pay_discharged(
+            credit, on=credit.posted_on + timedelta(days=self.days_after), by=town.city.clerk
+        )
+        event("discharged debt paid")
+
+
 actions = st.one_of(
     st.builds(PostInvoice, picks, picks, amounts, days),
     st.builds(PostCreditMemo, picks, picks, amounts, days),
@@ -220,6 +297,15 @@ actions = st.one_of(
     ),
     st.builds(Apply, picks, picks, st.just(True), st.sampled_from([30, 100]), amounts, later),
     st.builds(Reverse, picks, later),
+    st.builds(
+        Adjust,
+        st.sampled_from(["write_off", "write_off", "correction", "transfer", "refund"]),
+        picks,
+        st.sampled_from([10, 50, 100, 100, 101]),
+        later,
+        st.sampled_from(["approve", "approve", "reject", "leave"]),
+    ),
+    st.builds(PayDischarged, picks, later),
 )
 
 
@@ -297,14 +383,48 @@ class Invariants:
                 )
 
     def no_credit_is_applied_beyond_its_amount(self) -> None:
+        """An item's open amount is its amount, less what was applied, plus what adjustments
+        (write-offs, reinstatements, corrections, transfers, refunds) moved."""
         applied = dict(Application.objects.values_list("credit_item_id").annotate(t=Sum("amount")))
+        adjusted = dict(
+            ReceivableEntry.objects.filter(source__startswith="adjustment.")
+            .exclude(source_ref=F("item__number"))  # a transferred item's own posting
+            .values_list("item_id")
+            .annotate(t=Sum("amount"))
+        )
         for item in Item.objects.filter(amount__lt=0):
             net = money.cents(applied.get(item.pk, money.ZERO))
+            moved = money.cents(adjusted.get(item.pk, money.ZERO))
             self.t.assertTrue(money.ZERO <= net <= -item.amount, f"{item} applied {net}")
-            self.t.assertEqual(item.open_amount, item.amount + net, str(item))
+            self.t.assertEqual(item.open_amount, item.amount + net + moved, str(item))
         for item in Item.objects.filter(amount__gt=0):
             net = Application.objects.filter(debit_item=item).aggregate(t=Sum("amount"))["t"]
-            self.t.assertEqual(item.open_amount, item.amount - money.cents(net or 0), str(item))
+            moved = money.cents(adjusted.get(item.pk, money.ZERO))
+            self.t.assertEqual(
+                item.open_amount, item.amount - money.cents(net or 0) + moved, str(item)
+            )
+
+    def only_approved_requests_posted_and_no_preparer_approved(self) -> None:
+        from fiscus.adjustments.models import Request
+
+        for request in Request.objects.all():
+            rows = ReceivableEntry.objects.filter(source_ref=request.number).exclude(
+                source="adjustment.reinstated"
+            )
+            posted = request.status == "posted"
+            self.t.assertEqual(rows.exists(), posted, request.number)
+            if posted and request.needs_approval:
+                self.t.assertNotEqual(request.decided_by_id, request.prepared_by_id)
+            if posted:
+                moved = sum(
+                    (
+                        abs(r.amount)
+                        for r in rows
+                        if r.item_id in set(request.lines.values_list("item_id", flat=True))
+                    ),
+                    money.ZERO,
+                )
+                self.t.assertEqual(moved, request.total, request.number)
 
     def each_customer_balance_is_the_sum_of_their_open_items(
         self, town: Town, dates: list[date]
@@ -346,6 +466,7 @@ class LedgerInvariants(TestCase):
         check.ar_control_equals_the_receivable_ledger_as_of(town, dates)
         check.every_item_stays_within_its_amount_at_every_date()
         check.no_credit_is_applied_beyond_its_amount()
+        check.only_approved_requests_posted_and_no_preparer_approved()
         check.each_customer_balance_is_the_sum_of_their_open_items(town, dates)
 
 
