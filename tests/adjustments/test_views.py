@@ -179,6 +179,9 @@ def test_a_discharged_debt_paid_later_from_the_discharged_page(owed, city, techn
     adj.approve(req, by=supervisor)
     later = payment(city, who, "90.00", on=date(2026, 7, 1))
     tech = client_for(technician)
+    account = tech.get(reverse("customers:detail", args=[who.number]))
+    assert b'id="discharged"' in account.content and b"250.00" in account.content
+    assert f"?item={later.pk}".encode() in account.content  # the payment can be adjusted
     page = tech.get(reverse("adjustments:discharged"))
     assert bill.number.encode() in page.content and later.number.encode() in page.content
     tech.post(reverse("adjustments:discharged_pay", args=[later.pk]))

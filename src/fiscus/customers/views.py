@@ -87,9 +87,18 @@ def _detail(request: HttpRequest, customer: Customer, **extra: Any) -> HttpRespo
             open_limit=None if request.GET.get("open") == "all" else queries.OPEN_ITEMS_SHOWN,
         ),
         "note_form": NoteForm(),
+        "discharged": _discharged(customer),
         **extra,
     }
     return render(request, "customers/detail.html", context)
+
+
+def _discharged(customer: Customer) -> list[Any]:
+    """The customer's written-off items: discharged, still theirs to pay (Gov. Code 25259)."""
+    from fiscus.adjustments.models import Line
+    from fiscus.adjustments.services import discharged
+
+    return list(discharged(Line.objects.filter(customer=customer))[:50])
 
 
 @require_GET
