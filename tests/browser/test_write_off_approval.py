@@ -199,7 +199,7 @@ def test_a_technicians_write_off_waits_for_the_supervisor_and_then_leaves_the_ag
         f"{customer} Wendell Farthingale",
         "137.45",
         "Waiting for approval",
-        "tina",
+        "Tina Tran",
     ], cells
     shoot(page, "34-approval-queue")
 
@@ -217,7 +217,7 @@ def test_a_technicians_write_off_waits_for_the_supervisor_and_then_leaves_the_ag
     page.wait_for_selector(f"text={number.group(0)} approved and posted.")
     assert page.inner_text("#stage") == "Posted"
     assert page.locator("#decide").count() == 0
-    assert "by sam: Approved: collection file reviewed." in page.inner_text("#request")
+    assert "by Sam Okafor: Approved: collection file reviewed." in page.inner_text("#request")
     assert page.inner_text("#lines tbody tr td:nth-child(5)") == "137.45"  # still discharged
     shoot(page, "36-request-posted")
 
@@ -292,7 +292,7 @@ def test_a_rejected_request_goes_back_to_the_technician_with_the_comment(page, t
     comment = "Skip-trace first: try the DMV address before writing it off."
     page.fill("#id_comment", comment)
     page.click("#reject")
-    page.wait_for_selector(f"text={r['number']} sent back to tina.")
+    page.wait_for_selector(f"text={r['number']} sent back to Tina Tran.")
     assert page.inner_text("#stage") == "Returned to the preparer"
     assert page.inner_text("#comment") == comment
     sign_out(page)
@@ -310,5 +310,5 @@ def test_a_rejected_request_goes_back_to_the_technician_with_the_comment(page, t
     assert f"Returned to the preparer: {comment}" in row.inner_text()
     shoot(page, "41-returned-to-me")
     row.locator(f"a:text-is('{r['number']}')").click()
-    assert page.inner_text("#sent-back p") == f"sam: {comment}"
+    assert page.inner_text("#sent-back p") == f"Sam Okafor: {comment}"
     shoot(page, "42-sent-back")

@@ -82,7 +82,12 @@ class SingleForm(forms.Form):
     )
     kind = forms.ChoiceField(choices=SINGLE_KINDS)
     reason = ReasonField(queryset=Reason.objects.none())
-    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    amount = forms.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"class": "num", "step": "0.01"}),
+    )
     effective_date = forms.DateField(label="Accounting date", widget=DATE)
     to_customer = forms.CharField(
         label="Transfer to customer number",
@@ -262,7 +267,11 @@ def request_list(request: HttpRequest) -> HttpResponse:
         {
             "requests": list(found[:500]),
             "show": show,
-            "tabs": TABS,
+            "tabs": {
+                k: v
+                for k, v in TABS.items()
+                if k != "approve" or can(request.user, "adjustments.approve")
+            },
             "kind": kind,
             "kinds": Kind.choices,
         },
@@ -468,7 +477,8 @@ def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, f"{done.number} approved and posted.")
         elif action == "reject":
             adj.reject(r, by=user, comment=comment)  # type: ignore[arg-type]
-            messages.success(request, f"{r.number} sent back to {r.prepared_by}.")
+            name = r.prepared_by.get_full_name() or r.prepared_by.get_username()
+            messages.success(request, f"{r.number} sent back to {name}.")
         elif action == "resubmit":
             adj.resubmit(r, by=user, comment=comment)  # type: ignore[arg-type]
             messages.success(request, f"{r.number} is waiting for approval again.")

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Min, Sum
+from django.db.models import Max, Min, Sum
 
 from fiscus import money
 from fiscus.adjustments import services as adj
@@ -256,13 +256,17 @@ class AdjustmentLoad:
             owed = adj.credit_balance(who)
             if owed <= 0:
                 continue
+            newest = Item.objects.filter(customer=who, open_amount__lt=0).aggregate(
+                d=Max("posted_on")
+            )["d"]
+            when = min(max(on + timedelta(days=n), newest or on), self.today)
             requests.append(
                 adj.request_refund(
                     by=self.tina,
                     customer=who,
                     reason=_reason("OVERPAY" if n % 2 else "CLOSED"),
                     amount=owed,
-                    on=on + timedelta(days=n),
+                    on=when,
                 )
             )
         # the first paid, the second sent to AP, the third to send, the last waiting
