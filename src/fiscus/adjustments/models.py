@@ -138,6 +138,10 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# a request not yet decided for good: waiting, or back with its preparer
+UNDECIDED = (Status.PENDING, Status.REJECTED)
+
+
 class RefundVoucher(models.Model):
     """One export of approved refunds for the accounts payable system: its file, kept as sent."""
 

@@ -36,6 +36,7 @@ from django.utils import timezone
 from fiscus import audit, money
 from fiscus.adjustments.models import (
     DISCHARGING,
+    UNDECIDED,
     AdjustmentSettings,
     Kind,
     Line,
@@ -141,9 +142,7 @@ def _check_line(kind: str, item: Item, amount: Decimal, n: int, many: bool) -> N
 
 def _pending_on(items: Iterable[int], exclude: Request | None = None) -> dict[int, str]:
     """Items already in a request waiting for approval (or returned to its preparer)."""
-    lines = Line.objects.filter(
-        item_id__in=list(items), request__status__in=[Status.PENDING, Status.REJECTED]
-    )
+    lines = Line.objects.filter(item_id__in=list(items), request__status__in=UNDECIDED)
     if exclude is not None:
         lines = lines.exclude(request=exclude)
     return dict(lines.values_list("item_id", "request__number"))
@@ -328,8 +327,9 @@ def resubmit(request: Request, *, by: AbstractBaseUser, comment: str = "") -> Re
         raise PermissionDenied(
             f"Only the preparer of request {request.number} can resubmit it.", code="not_preparer"
         )
-    for n, line in enumerate(request.lines.select_related("item"), start=1):
-        _check_line(request.kind, line.item, line.amount, n, request.lines.count() > 1)
+    lines = list(request.lines.select_related("item"))
+    for n, line in enumerate(lines, start=1):
+        _check_line(request.kind, line.item, line.amount, n, len(lines) > 1)
     request.status = Status.PENDING
     request.save(update_fields=["status"])
     _event(request, Action.RESUBMITTED, by, comment)
@@ -348,7 +348,7 @@ def withdraw(request: Request, *, by: AbstractBaseUser, comment: str = "") -> Re
             f"Only the preparer of request {request.number} or a supervisor can withdraw it.",
             code="not_preparer",
         )
-    if request.status not in {Status.PENDING, Status.REJECTED}:
+    if request.status not in UNDECIDED:
         raise AdjustmentError(
             f"Request {request.number} is {Status(request.status).label.lower()}; only an "
             "undecided request can be withdrawn.",
@@ -807,20 +807,33 @@ def mark_paid(
     return request
 
 
-def small_balances(limit: Decimal, *, min_days: int, on: date) -> QuerySet[Item]:
-    """The small-balance run's proposal: open debit items below `limit`, at least `min_days`
-    past due on `on`, not disputed and not already in an undecided request."""
-    pending = Line.objects.filter(request__status__in=[Status.PENDING, Status.REJECTED])
-    return (
+def write_off_candidates(
+    *, on: date, min_days: int, below: Decimal | None = None
+) -> QuerySet[Item]:
+    """Open debit items at least `min_days` past due on `on` (and below `below`), not disputed
+    and not already in an undecided request: what a write-off batch proposes."""
+    found = (
         Item.objects.filter(
-            open_amount__gt=0,
-            open_amount__lt=money.cents(limit),
-            due_date__lte=on - timedelta(days=min_days),
-            disputed=False,
+            open_amount__gt=0, due_date__lte=on - timedelta(days=min_days), disputed=False
         )
-        .exclude(pk__in=pending.values("item_id"))
+        .exclude(pk__in=Line.objects.filter(request__status__in=UNDECIDED).values("item_id"))
         .select_related("customer")
         .order_by("customer__number", "due_date", "id")
+    )
+    return found if below is None else found.filter(open_amount__lt=money.cents(below))
+
+
+def small_balances(limit: Decimal, *, min_days: int, on: date) -> QuerySet[Item]:
+    """The small-balance run's proposal: the write-off candidates below `limit`."""
+    return write_off_candidates(on=on, min_days=min_days, below=limit)
+
+
+def to_approve(user: AbstractBaseUser) -> QuerySet[Request]:
+    """Requests waiting for approval that `user` may decide (not their own), oldest first."""
+    return (
+        Request.objects.filter(status=Status.PENDING)
+        .exclude(prepared_by_id=user.pk)
+        .order_by("prepared_at")
     )
 
 

@@ -28,9 +28,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fiscus import money
 from fiscus.adjustments import services as adj
 from fiscus.adjustments.models import (
+    UNDECIDED,
     AdjustmentSettings,
     Kind,
-    Line,
     Reason,
     RefundVoucher,
     Request,
@@ -210,10 +210,8 @@ def _tab(request: HttpRequest, show: str) -> QuerySet[Request]:
     found = Request.objects.select_related("reason", "customer", "prepared_by", "decided_by")
     user = request.user
     if show == "approve":
-        return (
-            found.filter(status=Status.PENDING)
-            .exclude(prepared_by_id=user.pk)
-            .order_by("prepared_at")
+        return adj.to_approve(user).select_related(  # type: ignore[arg-type]
+            "reason", "customer", "prepared_by", "decided_by"
         )
     if show == "returned":
         return found.filter(status=Status.REJECTED, prepared_by_id=user.pk)
@@ -331,30 +329,19 @@ def _outcome(r: Request) -> str:
 
 def _batch_items(form: BatchForm, *, small: bool, limit: Decimal | None) -> QuerySet[Item]:
     data = form.cleaned_data if form.is_valid() else {}
-    on = timezone.localdate()
     if small:
         settings = adj.adjustment_settings()
         found = adj.small_balances(
             limit or settings.small_balance_limit,
             min_days=data.get("min_days") or settings.small_balance_min_days,
-            on=on,
+            on=timezone.localdate(),
         )
     else:
-        from datetime import timedelta
-
-        pending = Line.objects.filter(request__status__in=[Status.PENDING, Status.REJECTED])
-        found = (
-            Item.objects.filter(
-                open_amount__gt=0,
-                disputed=False,
-                due_date__lte=on - timedelta(days=data.get("min_days") or 0),
-            )
-            .exclude(pk__in=pending.values("item_id"))
-            .select_related("customer")
-            .order_by("customer__number", "due_date", "id")
+        found = adj.write_off_candidates(
+            on=timezone.localdate(),
+            min_days=data.get("min_days") or 0,
+            below=data.get("max_balance") or None,
         )
-        if data.get("max_balance"):
-            found = found.filter(open_amount__lt=data["max_balance"])
     if data.get("customer"):
         found = found.filter(customer__number=data["customer"].strip().upper())
     if data.get("department"):
@@ -585,32 +572,11 @@ def refund_paid(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 @requires("adjustments.view")
 def credit_balances(request: HttpRequest) -> HttpResponse:
-    """Customers the agency owes money, net of what they owe: the refund worklist."""
-    from django.db.models import Min, Sum
+    """Customers the agency owes money, net of what they owe: the refund worklist (the credit
+    balances report's rows)."""
+    from fiscus.reports.adjustments import credit_balances as report
 
-    found = (
-        Item.objects.values("customer_id")
-        .annotate(balance=Sum("open_amount"), oldest=Min("document_date"))
-        .filter(balance__lt=0)
-        .order_by("balance")
-    )[:500]
-    rows = list(found)
-    customers = Customer.objects.in_bulk([r["customer_id"] for r in rows])
-    pending = set(
-        Line.objects.filter(
-            request__kind=Kind.REFUND, request__status__in=[Status.PENDING, Status.REJECTED]
-        ).values_list("customer_id", flat=True)
-    )
-    listed = [
-        {
-            "customer": customers[r["customer_id"]],
-            "credit": -r["balance"],
-            "oldest": r["oldest"],
-            "pending": r["customer_id"] in pending,
-        }
-        for r in rows
-    ]
-    return render(request, "adjustments/credit_balances.html", {"rows": listed})
+    return render(request, "adjustments/credit_balances.html", {"rows": report().rows[:500]})
 
 
 @require_http_methods(["GET", "POST"])
@@ -672,7 +638,7 @@ def refunds(request: HttpRequest) -> HttpResponse:
         "customer", "reason", "voucher", "decided_by"
     )
     found = {
-        "waiting": found.filter(status__in=[Status.PENDING, Status.REJECTED]),
+        "waiting": found.filter(status__in=UNDECIDED),
         "to_send": found.filter(status=Status.POSTED, voucher__isnull=True),
         "sent": found.filter(voucher__isnull=False, paid_on__isnull=True),
         "paid": found.filter(paid_on__isnull=False),

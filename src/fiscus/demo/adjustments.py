@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Min, Sum
+from django.db.models import Max
 
 from fiscus import money
 from fiscus.adjustments import services as adj
@@ -217,13 +217,10 @@ class AdjustmentLoad:
 
     def _credit_customers(self, count: int) -> list[Customer]:
         """Customers with a credit balance; cancelled rentals make more where too few."""
-        with_credit = (
-            Item.objects.values("customer_id")
-            .annotate(balance=Sum("open_amount"), oldest=Min("document_date"))
-            .filter(balance__lt=0)
-            .order_by("balance")
-        )
-        ids = [row["customer_id"] for row in with_credit[:count]]
+        from fiscus.reports.adjustments import credit_balances
+
+        numbers = [row.customer_number for row in credit_balances().rows[:count]]
+        ids = list(Customer.objects.filter(number__in=numbers).values_list("pk", flat=True))
         found = list(Customer.objects.filter(pk__in=ids))
         if len(found) >= count:
             return found[:count]

@@ -22,13 +22,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fiscus import money
-from fiscus.adjustments.models import DISCHARGING, Kind, Line, Reinstatement, Request, Status
+from fiscus.adjustments.models import (
+    DISCHARGING,
+    UNDECIDED,
+    Kind,
+    Line,
+    Reinstatement,
+    Request,
+    Status,
+)
 from fiscus.organization.models import FiscalPeriod
 from fiscus.receivables.models import Item
 from fiscus.reports.cash import STILL_OPEN, ZERO_VALUE
 
 NOT_NEEDED = "Not needed"  # posted within its kind's threshold: nobody had to approve it
-UNDECIDED = (Status.PENDING, Status.REJECTED)
 HALF_CENT = Decimal("0.005")
 
 

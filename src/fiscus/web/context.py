@@ -27,13 +27,9 @@ def fiscus(request: HttpRequest) -> dict[str, Any]:
         unapplied_count = unapplied_cash(user).count()
     approval_queue = 0
     if can(user, "adjustments.approve"):
-        from fiscus.adjustments.models import Request
+        from fiscus.adjustments.services import to_approve
 
-        approval_queue = (
-            Request.objects.filter(status=Request.Status.PENDING)
-            .exclude(prepared_by_id=user.pk)
-            .count()
-        )
+        approval_queue = to_approve(user).count()
     return {
         "review_queue": review_queue,
         "approval_queue": approval_queue,
